@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench bench-reminders bench-answers playground clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m bot
+
+playground: $(STAMP)
+	$(PY) -m bot playground
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check bot db tests bench
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q
+
+bench: bench-reminders bench-answers
+
+bench-reminders: $(STAMP)
+	$(PY) -m bench.reminders
+
+bench-answers: $(STAMP)
+	$(PY) -m bench.answers
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""BackCoach: a Telegram bot that coaches people with acute lower back pain."""

@@ -1,0 +1,151 @@
+"""Settings from the environment and an optional `.env`, validated once at start-up.
+
+Every problem becomes a `ConfigError` whose message is one line a person can act on;
+`bot.__main__` prints it and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_PATH = Path("data/backcoach.sqlite3")
+PLAYGROUND_DATABASE_PATH = Path("data/playground.sqlite3")
+
+# The shape @BotFather hands out: a numeric bot id, a colon, then a 35-character secret.
+# We accept a slightly wider secret so that a future format change does not lock people out.
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+TOKEN_HELP = (
+    "TELEGRAM_BOT_TOKEN is {problem}. Get a token from @BotFather in Telegram "
+    "(send /newbot), then put TELEGRAM_BOT_TOKEN=<token> in .env or the environment."
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is the one line to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str
+    api_url: str = DEFAULT_API_URL
+    database_path: Path = DEFAULT_DATABASE_PATH
+    log_level: str = "INFO"
+    # Holds, countdowns and reminders run this many times faster (demos, tests).
+    speed: float = 1.0
+    # The zone PTB's Defaults use for naive datetimes; user-facing times use each user's zone.
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    # How often the reminder sweep wakes, in (unscaled) seconds.
+    reminder_sweep_seconds: float = 60.0
+
+    @property
+    def bot_url(self) -> str:
+        """Root of the method calls: `{api}/bot<token>/<method>`."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """Root of file downloads: `{api}/file/bot<token>/<path>`."""
+        return f"{self.api_url}/file/bot"
+
+    def scaled(self, seconds: float) -> float:
+        """Real seconds for a duration the content states in user-facing seconds."""
+        return seconds / self.speed
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def validate_token(token: str | None) -> str:
+    if token is None or not token.strip():
+        raise ConfigError(TOKEN_HELP.format(problem="not set"))
+    token = token.strip()
+    if not _TOKEN_RE.fullmatch(token):
+        # Never echo the value: a malformed token is often a real one with a typo.
+        raise ConfigError(TOKEN_HELP.format(problem="malformed (expected digits:secret)"))
+    return token
+
+
+def _env(environ: Mapping[str, str | None], name: str) -> str | None:
+    value = environ.get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+def load_environment(env_file: Path | None = Path(".env")) -> dict[str, str | None]:
+    """The process environment over the optional `.env` file (the environment wins)."""
+    merged: dict[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update(dotenv_values(env_file))
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(
+    environ: Mapping[str, str | None] | None = None,
+    *,
+    require_token: bool = True,
+    default_database: Path = DEFAULT_DATABASE_PATH,
+) -> Settings:
+    """Read and check every setting. `require_token=False` serves the playground."""
+    env = load_environment() if environ is None else environ
+    raw_token = _env(env, "TELEGRAM_BOT_TOKEN")
+    if require_token or raw_token is not None:
+        token = validate_token(raw_token)
+    else:
+        token = "0000000:playground-playground-playground-00"
+
+    api_url = (_env(env, "TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        raise ConfigError(
+            f"TELEGRAM_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, got {api_url!r}."
+        )
+
+    log_level = (_env(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}.")
+
+    raw_speed = _env(env, "BACKCOACH_SPEED") or "1"
+    try:
+        speed = float(raw_speed)
+    except ValueError:
+        speed = 0.0
+    if not 0 < speed <= 1000:
+        raise ConfigError(f"BACKCOACH_SPEED must be a number from 0.01 to 1000, got {raw_speed!r}.")
+
+    zone_name = _env(env, "BOT_TIMEZONE") or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"BOT_TIMEZONE must be an IANA zone such as Europe/Berlin, got {zone_name!r}."
+        ) from None
+
+    raw_sweep = _env(env, "REMINDER_SWEEP_SECONDS") or "60"
+    try:
+        sweep = float(raw_sweep)
+    except ValueError:
+        sweep = 0.0
+    if not 0 < sweep <= 3600:
+        raise ConfigError(
+            f"REMINDER_SWEEP_SECONDS must be a number from 0.01 to 3600, got {raw_sweep!r}."
+        )
+
+    database_path = Path(_env(env, "DATABASE_PATH") or default_database)
+    return Settings(
+        token=token,
+        api_url=api_url,
+        database_path=database_path,
+        log_level=log_level,
+        speed=speed,
+        timezone=zone,
+        reminder_sweep_seconds=sweep,
+    )
