@@ -1,0 +1,97 @@
+"""`build_application`: the one place that knows every part and wires them together."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.context import BotApp, BotContext, Deps
+from bot.core.clock import Clock, SystemClock
+from bot.handlers import errors, help, privacy, start
+from bot.holds import HoldTimers
+from db.connection import Database
+
+log = logging.getLogger(__name__)
+
+# Handler groups: features first, then the catch-alls for whatever nobody else took.
+FALLBACK_GROUP = 10
+
+
+def deps_of(app: BotApp) -> Deps:
+    deps: Deps = app.bot_data["deps"]
+    return deps
+
+
+async def _post_init(app: BotApp) -> None:
+    deps = deps_of(app)
+    deps._db = await Database.open(deps.settings.database_path)
+    await help.set_commands(app)
+    await deps.holds.restore(app)
+    log.info("BackCoach is ready (database %s)", deps.settings.database_path)
+
+
+async def _post_shutdown(app: BotApp) -> None:
+    deps = deps_of(app)
+    if deps._db is not None:
+        await deps._db.close()
+        deps._db = None
+
+
+def build_application(
+    settings: Settings,
+    *,
+    content: Content | None = None,
+    clock: Clock | None = None,
+) -> BotApp:
+    """Build the bot. Nothing touches the network or the database until `initialize()`
+    and `post_init` run (run_polling does both; tests use `start_application`)."""
+    content = content if content is not None else load_content()
+    clock = clock if clock is not None else SystemClock()
+    app: BotApp = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.bot_url)
+        .base_file_url(settings.file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    deps = Deps(settings=settings, content=content, clock=clock, holds=HoldTimers())
+    app.bot_data["deps"] = deps
+
+    start.register(app)
+    help.register(app)
+    privacy.register(app)
+    errors.register(app)
+    help.register_fallbacks(app, FALLBACK_GROUP)
+    return app
+
+
+async def start_application(app: BotApp, *, poll_timeout: float = 1.0) -> None:
+    """What run_polling does, for callers that own the event loop (tests, playground):
+    initialize, post_init, start polling, start dispatching."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout) or 1)
+    await app.start()
+
+
+async def stop_application(app: BotApp) -> None:
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

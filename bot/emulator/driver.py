@@ -1,0 +1,167 @@
+"""The user's side of a chat with the bot: type, press buttons, wait for what comes back.
+
+Each `ChatUser` keeps a cursor into the emulator's event log, so `expect_message()`
+returns the bot's next message in that chat after the last thing the user waited for.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.emulator.server import BotApiEmulator, Event, StoredMessage
+
+
+class ChatUser:
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        user_id: int = 1001,
+        first_name: str = "Alex",
+        language_code: str = "en",
+    ) -> None:
+        self.emulator = emulator
+        self.user_id = user_id
+        self.chat_id = user_id  # a private chat has the user's id
+        self.first_name = first_name
+        self.language_code = language_code
+        self.cursor = 0
+
+    # -- what the user does ----------------------------------------------------------------
+
+    def _user(self) -> dict[str, Any]:
+        return {
+            "id": self.user_id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
+
+    def _chat(self) -> dict[str, Any]:
+        return {"id": self.chat_id, "type": "private", "first_name": self.first_name}
+
+    async def send(self, text: str) -> int:
+        """Type a message (a command when it starts with /); returns the update id."""
+        stored = self.emulator.store_user_message(self.chat_id, text)
+        message: dict[str, Any] = {
+            "message_id": stored.message_id,
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": self._user(),
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0]) if text.split() else 1
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self.emulator.push_update({"message": message})
+
+    async def send_update(self, **fields: Any) -> int:
+        """Send an odd message (a sticker, a location, an edited message...)."""
+        stored = self.emulator.store_user_message(self.chat_id, "")
+        base = {
+            "message_id": stored.message_id,
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": self._user(),
+        }
+        key = fields.pop("update_key", "message")
+        return await self.emulator.push_update({key: {**base, **fields}})
+
+    async def share_location(self, latitude: float, longitude: float) -> int:
+        return await self.send_update(location={"latitude": latitude, "longitude": longitude})
+
+    async def press(
+        self, label: str, message: StoredMessage | None = None, *, timeout: float = 5.0
+    ) -> Event:
+        """Press the button whose label contains `label` (case-insensitive) on `message`, or
+        on the newest bot message that has such a button; returns the callback's answer."""
+        target = message or self.find_button_message(label)
+        button = self._button(target, label)
+        return await self.press_data(str(button["callback_data"]), target, timeout=timeout)
+
+    async def press_data(self, data: str, message: StoredMessage, *, timeout: float = 5.0) -> Event:
+        """Send a callback query with exactly this data, as an old or forged button would."""
+        query_id = self.emulator.new_callback_id(self.chat_id)
+        await self.emulator.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._user(),
+                    "chat_instance": str(self.chat_id),
+                    "data": data,
+                    "message": message.to_api(),
+                }
+            }
+        )
+        return await self.emulator.wait_for(
+            lambda e: e.kind == "answer" and e.callback_query_id == query_id, timeout=timeout
+        )
+
+    # -- what the user sees ----------------------------------------------------------------
+
+    def find_button_message(self, label: str) -> StoredMessage:
+        for (chat_id, _), stored in sorted(
+            self.emulator.messages.items(), key=lambda item: item[0][1], reverse=True
+        ):
+            if chat_id == self.chat_id and stored.from_bot and self._has(stored, label):
+                return stored
+        raise AssertionError(f"no message in the chat has a button labelled {label!r}")
+
+    @staticmethod
+    def _has(message: StoredMessage, label: str) -> bool:
+        return any(label.lower() in text.lower() for text in message.button_labels)
+
+    @staticmethod
+    def _button(message: StoredMessage, label: str) -> dict[str, Any]:
+        for button in message.buttons:
+            if label.lower() in str(button.get("text", "")).lower():
+                return button
+        raise AssertionError(f"no button {label!r} on message: {message.button_labels}")
+
+    async def expect(
+        self,
+        predicate: Callable[[Event], bool],
+        *,
+        timeout: float = 5.0,
+    ) -> Event:
+        event = await self.emulator.wait_for(
+            lambda e: e.chat_id == self.chat_id and predicate(e), after=self.cursor, timeout=timeout
+        )
+        self.cursor = event.seq
+        return event
+
+    async def expect_message(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
+        """The bot's next new message in this chat (containing `contains`, if given)."""
+        needle = contains.lower()
+        event = await self.expect(
+            lambda e: e.kind == "send" and needle in e.text.lower(), timeout=timeout
+        )
+        assert event.message is not None
+        return event.message
+
+    async def expect_edit(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
+        needle = contains.lower()
+        event = await self.expect(
+            lambda e: e.kind == "edit" and needle in e.text.lower(), timeout=timeout
+        )
+        assert event.message is not None
+        return event.message
+
+    async def expect_update(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
+        """The next new message or edit (whichever comes first) containing `contains`."""
+        needle = contains.lower()
+        event = await self.expect(
+            lambda e: e.kind in ("send", "edit") and needle in e.text.lower(), timeout=timeout
+        )
+        assert event.message is not None
+        return event.message
+
+    def sent_texts(self) -> list[str]:
+        """Every new message the bot sent this user, in order."""
+        return [e.text for e in self.emulator.chat_events(self.chat_id, "send")]
+
+    def skip_all(self) -> None:
+        """Forget everything up to now: the next `expect` waits for something new."""
+        if self.emulator.events:
+            self.cursor = self.emulator.events[-1].seq

@@ -1,0 +1,564 @@
+"""An in-process fake of the Telegram Bot API server, on 127.0.0.1.
+
+It answers the methods the bot calls the way Telegram does, errors included ("message is
+not modified", "message is too long", "message to edit not found", 403 for a user who
+blocked the bot, 429 with `retry_after` under flood), stores what the bot sends as
+events a driver can wait for, and feeds updates to `getUpdates`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+from aiohttp import web
+
+BOT_ID = 7_000_000_001
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "BackCoach",
+    "username": "backcoach_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+_ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "span", "tg-spoiler", "blockquote", "tg-emoji",
+}  # fmt: skip
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+@dataclass
+class StoredMessage:
+    """A message in a chat, as the emulator holds it (the latest version after edits)."""
+
+    chat_id: int
+    message_id: int
+    date: int
+    from_bot: bool
+    text: str = ""
+    parse_mode: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    kind: str = "text"
+    media: bytes | None = None
+    edits: int = 0
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def plain(self) -> str:
+        """The text as a person reads it: tags removed, entities decoded."""
+        if self.parse_mode and self.parse_mode.upper() == "HTML":
+            return html.unescape(re.sub(r"<[^>]+>", "", self.text))
+        return self.text
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        if not self.reply_markup:
+            return []
+        rows = self.reply_markup.get("inline_keyboard") or self.reply_markup.get("keyboard") or []
+        return [button for row in rows for button in row]
+
+    @property
+    def button_labels(self) -> list[str]:
+        return [str(button.get("text", "")) for button in self.buttons]
+
+    def to_api(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": self.date,
+            "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
+        }
+        if self.from_bot:
+            result["from"] = BOT_USER
+        if self.kind == "text":
+            result["text"] = self.plain
+        else:
+            result["caption"] = self.plain
+        if self.edits:
+            result["edit_date"] = self.date
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            result["reply_markup"] = self.reply_markup
+        return result
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the bot did in a chat, in order: a new message, an edit, an answer."""
+
+    seq: int
+    kind: Literal["send", "edit", "delete", "answer", "action"]
+    chat_id: int
+    message: StoredMessage | None = None
+    text: str = ""
+    callback_query_id: str | None = None
+
+
+class _HtmlChecker(HTMLParser):
+    """Rejects what Telegram rejects: unknown tags and unbalanced ones."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS and self.error is None:
+            self.error = f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if (not self.stack or self.stack[-1] != tag) and self.error is None:
+            self.error = f'Can\'t find end tag corresponding to start tag "{tag}"'
+        elif self.stack:
+            self.stack.pop()
+
+
+def check_html(text: str) -> str:
+    """Return the visible text, or raise the 400 Telegram gives for bad markup."""
+    if "<" in text and re.search(r"<(?![/a-zA-Z])", text):
+        raise ApiError(400, "Bad Request: can't parse entities: unexpected '<'")
+    checker = _HtmlChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.error is None and checker.stack:
+        checker.error = f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
+    if checker.error:
+        raise ApiError(400, f"Bad Request: can't parse entities: {checker.error}")
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+class BotApiEmulator:
+    """Start with `await emulator.start()`; point `TELEGRAM_API_URL` at `emulator.url`."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        flood_limit_per_second: float | None = None,
+        flood_retry_after: int = 1,
+        per_chat_limit_per_second: float | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.flood_limit = flood_limit_per_second
+        self.flood_retry_after = flood_retry_after
+        self.per_chat_limit = per_chat_limit_per_second
+        self.messages: dict[tuple[int, int], StoredMessage] = {}
+        self.events: list[Event] = []
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.commands: list[dict[str, str]] = []
+        self.callback_answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.blocked_chats: set[int] = set()
+        self.throttled: int = 0
+        self.files: dict[str, bytes] = {}
+        self._faults: list[tuple[str, Callable[[dict[str, Any]], bool], ApiError | None, int]] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._callback_ids = itertools.count(1)
+        self._callback_chats: dict[str, int] = {}
+        self._event_seq = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._send_times: deque[float] = deque()
+        self._chat_send_times: dict[int, deque[float]] = defaultdict(deque)
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- the user's side ---------------------------------------------------------------------
+
+    async def push_update(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **update})
+        async with self._changed:
+            self._changed.notify_all()
+        return update_id
+
+    def store_user_message(self, chat_id: int, text: str, **extra: Any) -> StoredMessage:
+        message = StoredMessage(
+            chat_id=chat_id,
+            message_id=next(self._message_ids[chat_id]),
+            date=int(time.time()),
+            from_bot=False,
+            text=text,
+        )
+        self.messages[(chat_id, message.message_id)] = message
+        return message
+
+    def new_callback_id(self, chat_id: int) -> str:
+        query_id = str(next(self._callback_ids))
+        self._callback_chats[query_id] = chat_id
+        return query_id
+
+    def fail(
+        self,
+        method: str,
+        error: ApiError | None = None,
+        *,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] = lambda params: True,
+    ) -> None:
+        """Make the next `times` calls of `method` fail with `error`, or drop the
+        connection when `error` is None (a network fault)."""
+        self._faults.append((method, when, error, times))
+
+    async def wait_for(
+        self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 5.0
+    ) -> Event:
+        """The first event after sequence number `after` that satisfies `predicate`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with self._changed:
+            while True:
+                for event in self.events:
+                    if event.seq > after and predicate(event):
+                        return event
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    raise TimeoutError("no matching event from the bot in time")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    continue
+
+    def chat_events(self, chat_id: int, kind: str | None = None) -> list[Event]:
+        return [e for e in self.events if e.chat_id == chat_id and (kind is None or e.kind == kind)]
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        data = self.files.get(request.match_info["path"])
+        if data is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        return web.Response(body=data)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                params.update(body)
+            return params
+        if request.method == "POST":
+            form = await request.post()
+            for key, value in form.items():
+                if hasattr(value, "file"):
+                    params[key] = value.file.read()
+                else:
+                    params[key] = _decode(key, str(value))
+        return params
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.requests.append((method, params))
+        try:
+            fault = self._take_fault(method, params)
+            if fault is not None:
+                raise fault
+            handler = getattr(self, f"_m_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = await handler(params)
+        except ApiError as exc:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": exc.code,
+                "description": exc.description,
+            }
+            if exc.retry_after is not None:
+                body["parameters"] = {"retry_after": exc.retry_after}
+            return web.json_response(body, status=exc.code)
+        except ConnectionResetError:
+            raise
+        return web.json_response({"ok": True, "result": result})
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> ApiError | None:
+        for index, (name, when, error, times) in enumerate(self._faults):
+            if name == method and when(params):
+                if times <= 1:
+                    del self._faults[index]
+                else:
+                    self._faults[index] = (name, when, error, times - 1)
+                if error is None:
+                    raise ConnectionResetError("simulated network fault")
+                return error
+        return None
+
+    async def _record(self, event_kind: str, chat_id: int, **kwargs: Any) -> Event:
+        event = Event(seq=next(self._event_seq), kind=event_kind, chat_id=chat_id, **kwargs)  # type: ignore[arg-type]
+        self.events.append(event)
+        async with self._changed:
+            self._changed.notify_all()
+        return event
+
+    def _check_flood(self, chat_id: int) -> None:
+        now = time.monotonic()
+        if self.flood_limit is not None:
+            window = self._send_times
+            while window and now - window[0] > 1.0:
+                window.popleft()
+            if len(window) >= self.flood_limit:
+                self.throttled += 1
+                raise ApiError(
+                    429,
+                    f"Too Many Requests: retry after {self.flood_retry_after}",
+                    self.flood_retry_after,
+                )
+            window.append(now)
+        if self.per_chat_limit is not None:
+            chat_window = self._chat_send_times[chat_id]
+            while chat_window and now - chat_window[0] > 1.0:
+                chat_window.popleft()
+            if len(chat_window) >= self.per_chat_limit:
+                self.throttled += 1
+                raise ApiError(429, "Too Many Requests: retry after 1", 1)
+            chat_window.append(now)
+
+    def _chat(self, params: dict[str, Any]) -> int:
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    @staticmethod
+    def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    @staticmethod
+    def _text(params: dict[str, Any], key: str = "text") -> tuple[str, str | None]:
+        text = params.get(key)
+        if text is None or str(text) == "":
+            if key == "caption":
+                return "", params.get("parse_mode")
+            raise ApiError(400, "Bad Request: message text is empty")
+        text = str(text)
+        parse_mode = params.get("parse_mode")
+        visible = check_html(text) if parse_mode and parse_mode.upper() == "HTML" else text
+        if not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        limit = MAX_TEXT if key == "text" else 1024
+        if len(visible) > limit:
+            raise ApiError(400, "Bad Request: message is too long")
+        return text, parse_mode
+
+    # -- methods ---------------------------------------------------------------------------
+
+    async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise ApiError(400, "Bad Request: can't parse commands JSON object")
+        for command in commands:
+            name = str(command.get("command", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands = [dict(c) for c in commands]
+        return True
+
+    async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
+        return self.commands
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with self._changed:
+            while not self._updates:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    break
+        return self._updates[:limit]
+
+    async def _m_sendChatAction(self, params: dict[str, Any]) -> Any:
+        chat_id = self._chat(params)
+        await self._record("action", chat_id, text=str(params.get("action", "")))
+        return True
+
+    async def _send(
+        self, params: dict[str, Any], *, kind: str, text_key: str, media_key: str | None
+    ) -> Any:
+        chat_id = self._chat(params)
+        text, parse_mode = self._text(params, text_key)
+        markup = self._markup(params)
+        self._check_flood(chat_id)
+        media = params.get(media_key) if media_key else None
+        message = StoredMessage(
+            chat_id=chat_id,
+            message_id=next(self._message_ids[chat_id]),
+            date=int(time.time()),
+            from_bot=True,
+            text=text,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+            kind=kind,
+            media=media if isinstance(media, bytes) else None,
+        )
+        self.messages[(chat_id, message.message_id)] = message
+        await self._record("send", chat_id, message=message, text=message.plain)
+        return message.to_api()
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        return await self._send(params, kind="text", text_key="text", media_key=None)
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return await self._send(params, kind="photo", text_key="caption", media_key="photo")
+
+    async def _m_sendAnimation(self, params: dict[str, Any]) -> Any:
+        return await self._send(params, kind="animation", text_key="caption", media_key="animation")
+
+    def _existing(self, params: dict[str, Any]) -> StoredMessage:
+        chat_id = self._chat(params)
+        try:
+            key = (chat_id, int(params["message_id"]))
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: message identifier is not specified") from None
+        message = self.messages.get(key)
+        if message is None or not message.from_bot:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    async def _edit(
+        self,
+        message: StoredMessage,
+        text: str | None,
+        parse_mode: str | None,
+        markup: dict[str, Any] | None,
+        markup_given: bool,
+    ) -> Any:
+        new_text = message.text if text is None else text
+        new_mode = message.parse_mode if text is None else parse_mode
+        new_markup = markup if markup_given else (message.reply_markup if text is None else None)
+        if (new_text, new_markup) == (message.text, message.reply_markup):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        message.history.append(message.plain)
+        message.text, message.parse_mode, message.reply_markup = new_text, new_mode, new_markup
+        message.edits += 1
+        await self._record("edit", message.chat_id, message=message, text=message.plain)
+        return message.to_api()
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self._existing(params)
+        text, parse_mode = self._text(params)
+        markup = self._markup(params)
+        return await self._edit(message, text, parse_mode, markup, True)
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._existing(params)
+        markup = self._markup(params)
+        return await self._edit(message, None, None, markup, True)
+
+    async def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
+        message = self._existing(params)
+        del self.messages[(message.chat_id, message.message_id)]
+        await self._record("delete", message.chat_id, message=message)
+        return True
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("callback_query_id", ""))
+        text = str(params.get("text") or "")
+        if self.callback_answers.get(query_id):
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query id is invalid",
+            )
+        if len(text) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.callback_answers[query_id].append(params)
+        chat_id = self._callback_chats.get(query_id, 0)
+        await self._record("answer", chat_id, text=text, callback_query_id=query_id)
+        return True
+
+
+_JSON_KEYS = {
+    "reply_markup", "commands", "scope", "entities", "caption_entities",
+    "link_preview_options", "reply_parameters", "allowed_updates",
+}  # fmt: skip
+
+
+def _decode(key: str, value: str) -> Any:
+    """PTB sends nested parameters (reply_markup, commands) as JSON strings in form data;
+    plain strings such as `text` arrive as they are."""
+    if key in _JSON_KEYS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,40 @@
+"""The last line of defence: log every unhandled error with the update's id, and tell
+the user something short and kind instead of leaving them in silence."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TimedOut
+
+from bot.context import BotApp, BotContext
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. Nothing you told me was lost; please try again."
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    if isinstance(error, (NetworkError, TimedOut)) and not isinstance(error, Forbidden):
+        log.warning("network trouble handling update %s: %s", update_id, error)
+    else:
+        log.error("unhandled error in update %s", update_id, exc_info=error)
+    if not isinstance(update, Update):
+        return
+    query = update.callback_query
+    try:
+        if query is not None:
+            # A button must always be answered, or the user's spinner keeps turning.
+            await query.answer("Sorry, something went wrong. Please try again.")
+        chat = update.effective_chat
+        if chat is not None and not isinstance(error, Forbidden):
+            await context.bot.send_message(chat.id, APOLOGY)
+    except Exception:  # the apology itself failed (network down, user blocked us)
+        log.warning("could not send the apology for update %s", update_id)
+
+
+def register(app: BotApp) -> None:
+    app.add_error_handler(on_error)

@@ -1,0 +1,51 @@
+"""The `users` table: who talks to the bot and how they answered the safety screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from db.connection import Database
+
+SafetyStatus = Literal["cleared", "urgent", "see_doctor"]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: int
+    chat_id: int
+    first_name: str | None
+    safety_status: SafetyStatus | None
+
+
+async def upsert(
+    db: Database, user_id: int, chat_id: int, first_name: str | None, now: float
+) -> None:
+    await db.execute(
+        "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+        "first_name = excluded.first_name",
+        (user_id, chat_id, first_name, now),
+    )
+
+
+async def get(db: Database, user_id: int) -> User | None:
+    row = await db.fetchone(
+        "SELECT user_id, chat_id, first_name, safety_status FROM users WHERE user_id = ?",
+        (user_id,),
+    )
+    if row is None:
+        return None
+    return User(row["user_id"], row["chat_id"], row["first_name"], row["safety_status"])
+
+
+async def set_safety(db: Database, user_id: int, status: SafetyStatus | None, now: float) -> None:
+    await db.execute(
+        "UPDATE users SET safety_status = ?, safety_at = ? WHERE user_id = ?",
+        (status, now if status else None, user_id),
+    )
+
+
+async def forget(db: Database, user_id: int) -> None:
+    """Delete everything stored about a user (tables reference users with ON DELETE CASCADE)."""
+    await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))

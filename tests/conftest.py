@@ -1,0 +1,65 @@
+"""Shared fixtures: a Bot API emulator on 127.0.0.1 and the real bot talking to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application, start_application, stop_application
+from bot.config import Settings
+from bot.context import BotApp
+from bot.core.clock import Clock
+from bot.emulator import BotApiEmulator, ChatUser
+
+TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    server = BotApiEmulator()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(emulator: BotApiEmulator, tmp_path: Path) -> Settings:
+    # Speed 20: a 20 s hold lasts 1 s of real time (the documented BACKCOACH_SPEED setting).
+    return Settings(
+        token=TEST_TOKEN,
+        api_url=emulator.url,
+        database_path=tmp_path / "data" / "bot.sqlite3",
+        speed=20.0,
+    )
+
+
+BotStarter = Callable[..., Awaitable[BotApp]]
+
+
+@pytest.fixture
+async def start_bot(settings: Settings) -> AsyncIterator[BotStarter]:
+    """Start the real application; call again after `stop_bot` to simulate a restart."""
+    running: list[BotApp] = []
+
+    async def _start(clock: Clock | None = None, **overrides: object) -> BotApp:
+        app = build_application(settings.with_overrides(**overrides), clock=clock)
+        await start_application(app)
+        running.append(app)
+        return app
+
+    yield _start
+    for app in running:
+        if app.running or (app.updater is not None and app.updater.running):
+            await stop_application(app)
+
+
+@pytest.fixture
+async def bot(start_bot: BotStarter) -> BotApp:
+    return await start_bot()
+
+
+@pytest.fixture
+def user(emulator: BotApiEmulator) -> ChatUser:
+    return ChatUser(emulator, user_id=1001, first_name="Alex")
