@@ -11,14 +11,16 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import BotApp, BotContext, Deps
 from bot.core.clock import Clock, SystemClock
-from bot.handlers import errors, help, privacy, start
+from bot.core.routine import Plan
+from bot.handlers import errors, help, privacy, routine, start
 from bot.holds import HoldTimers
 from db.connection import Database
 
 log = logging.getLogger(__name__)
 
-# Handler groups: features first, then the catch-alls for whatever nobody else took.
-FALLBACK_GROUP = 10
+# Every handler lives in group 0, where the first match wins; the catch-alls are
+# registered last so they only see what no feature took. (Other groups would see every
+# update again, and a button would be answered twice.)
 
 
 def deps_of(app: BotApp) -> Deps:
@@ -30,7 +32,7 @@ async def _post_init(app: BotApp) -> None:
     deps = deps_of(app)
     deps._db = await Database.open(deps.settings.database_path)
     await help.set_commands(app)
-    await deps.holds.restore(app)
+    await routine.restore_holds(app)
     log.info("BackCoach is ready (database %s)", deps.settings.database_path)
 
 
@@ -62,14 +64,21 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    deps = Deps(settings=settings, content=content, clock=clock, holds=HoldTimers())
+    deps = Deps(
+        settings=settings,
+        content=content,
+        clock=clock,
+        plan=Plan.from_content(content),
+        holds=HoldTimers(),
+    )
     app.bot_data["deps"] = deps
 
     start.register(app)
     help.register(app)
     privacy.register(app)
+    routine.register(app)
     errors.register(app)
-    help.register_fallbacks(app, FALLBACK_GROUP)
+    help.register_fallbacks(app)  # last
     return app
 
 

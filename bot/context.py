@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.content import Content
 from bot.core.clock import Clock
+from bot.core.routine import Plan
 from db.connection import Database
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ class Deps:
     settings: Settings
     content: Content
     clock: Clock
+    plan: Plan
     holds: HoldTimers
     # Opened in post_init, closed in post_shutdown.
     _db: Database | None = None

@@ -1,20 +1,84 @@
-"""Timers for running holds: one APScheduler job per hold, kept by handle (never looked
-up by name), with a misfire grace time so a busy moment never drops a "release now"."""
+"""Timers for running holds.
+
+Each hold gets its own one-shot APScheduler job for "release now" (plus at most a couple
+of countdown ticks), kept by handle in a dict rather than looked up by name: cancelling is
+O(1) however many users are holding. Jobs get a misfire grace time, so a busy moment
+delays a "release now" by a little instead of dropping it. Jobs are not persisted: the
+database is the truth and `bot.handlers.routine.restore_holds` re-arms them at start.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.context import BotApp
+from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
+from telegram.ext import Job, JobQueue
+
+# A release that fires late is still worth sending (within reason); APScheduler's
+# default of 1 s would silently drop it when the event loop is busy.
+MISFIRE_GRACE_SECONDS = 30
+
+JobCallback = Callable[[Any], Coroutine[Any, Any, None]]
 
 
 class HoldTimers:
     def __init__(self) -> None:
-        self._jobs: dict[int, object] = {}
+        self._jobs: dict[int, list[Job[Any]]] = {}
+        self._runs_by_user: dict[int, int] = {}
 
-    async def restore(self, app: BotApp) -> None:
-        """Re-arm holds that were running when the bot stopped (filled in by the routine)."""
+    def arm(
+        self,
+        job_queue: JobQueue[Any],
+        *,
+        run_id: int,
+        user_id: int,
+        release_in: float,
+        release: JobCallback,
+        ticks: list[tuple[float, int]],
+        tick: JobCallback,
+        data: Any,
+    ) -> None:
+        """Schedule the release `release_in` seconds from now, and countdown `ticks`
+        given as (seconds from now, seconds left to show)."""
+        self.cancel(run_id)
+        kwargs = {"misfire_grace_time": MISFIRE_GRACE_SECONDS}
+        jobs = [
+            job_queue.run_once(
+                release,
+                when=timedelta(seconds=max(0.0, release_in)),
+                data=data,
+                name=f"release-{run_id}",
+                job_kwargs=kwargs,
+            )
+        ]
+        for delay, remaining in ticks:
+            jobs.append(
+                job_queue.run_once(
+                    tick,
+                    when=timedelta(seconds=delay),
+                    data=(data, remaining),
+                    name=f"tick-{run_id}",
+                    job_kwargs=kwargs,
+                )
+            )
+        self._jobs[run_id] = jobs
+        self._runs_by_user[user_id] = run_id
+
+    def cancel(self, run_id: int) -> None:
+        for job in self._jobs.pop(run_id, []):
+            if job.removed:
+                continue
+            # A one-shot job that already ran is gone from the scheduler.
+            with contextlib.suppress(JobLookupError):
+                job.schedule_removal()
 
     def cancel_user(self, user_id: int) -> None:
-        """Forget a user's running hold (used by /forget)."""
+        run_id = self._runs_by_user.pop(user_id, None)
+        if run_id is not None:
+            self.cancel(run_id)
+
+    def __len__(self) -> int:
+        return len(self._jobs)

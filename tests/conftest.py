@@ -63,3 +63,19 @@ async def bot(start_bot: BotStarter) -> BotApp:
 @pytest.fixture
 def user(emulator: BotApiEmulator) -> ChatUser:
     return ChatUser(emulator, user_id=1001, first_name="Alex")
+
+
+async def clear_safety(user: ChatUser) -> None:
+    """The user says hello and answers the safety screen with "None of these apply"."""
+    await user.send("/start")
+    await user.expect_message("safety check")
+    await user.press("None of these apply")
+    await user.expect_edit("good to start")
+
+
+async def begin_routine(user: ChatUser, pain: int = 5) -> None:
+    """/routine and the opening pain score; returns when the first exercise shows."""
+    await user.send("/routine")
+    await user.expect_message("How is your pain right now")
+    await user.press(str(pain), user.find_button_message("10"))
+    await user.expect_message("Back flexion stretch")

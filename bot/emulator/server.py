@@ -111,6 +111,7 @@ class Event:
     message: StoredMessage | None = None
     text: str = ""
     callback_query_id: str | None = None
+    at: float = field(default_factory=time.monotonic)
 
 
 class _HtmlChecker(HTMLParser):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.context import BotApp, BotContext
 
@@ -18,7 +18,8 @@ APOLOGY = "Sorry, something went wrong on my side. Nothing you told me was lost;
 async def on_error(update: object, context: BotContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
-    if isinstance(error, (NetworkError, TimedOut)) and not isinstance(error, Forbidden):
+    # BadRequest subclasses NetworkError in PTB, but it is our bug, not the network's.
+    if isinstance(error, (NetworkError, TimedOut)) and not isinstance(error, BadRequest):
         log.warning("network trouble handling update %s: %s", update_id, error)
     else:
         log.error("unhandled error in update %s", update_id, exc_info=error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import BotCommand, Update
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApp, BotContext
 
@@ -56,10 +56,17 @@ def register(app: BotApp) -> None:
     app.add_handler(CommandHandler("help", help_command))
 
 
-def register_fallbacks(app: BotApp, group: int) -> None:
-    """Registered last, in their own group, so every other handler gets its chance first."""
-    app.add_handler(MessageHandler(filters.COMMAND, unknown_command), group=group)
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button nobody recognises (a very old message, forged data): answer, change nothing."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("That button no longer works. Send /help.")
+
+
+def register_fallbacks(app: BotApp) -> None:
+    """Registered after every feature, in the same group, so they only get what no
+    feature handler matched."""
+    app.add_handler(CallbackQueryHandler(unknown_button))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION, not_text),
-        group=group,
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION, not_text)
     )

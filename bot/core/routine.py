@@ -1,0 +1,357 @@
+"""The routine's state machine: where the user is, and what each button does to it.
+
+Pure: no Telegram, no database, no clock. A handler loads a `RoutineState`, calls
+`apply(state, action, plan)` and gets back the new state and what happened
+(`Transition.outcome`, whether a hold started or stopped); it persists that and
+renders the new state with `bot.core.routine_view`. Every change bumps `version`, and
+buttons carry the version they were drawn for, so a double tap or an old button can
+never move the routine twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Literal
+
+from bot.content import Content, Exercise
+
+Outcome = Literal["done", "skipped", "hurt"]
+
+
+class Phase(StrEnum):
+    PAIN_BEFORE = "pain_before"
+    EXERCISE = "exercise"
+    PAIN_AFTER = "pain_after"
+    FINISHED = "finished"
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+class Action(StrEnum):
+    """What a button (or a typed pain score) asks for. Values go into callback data."""
+
+    NEXT = "n"
+    SHOW_ALL = "a"
+    START_HOLD = "h"
+    RELEASE = "e"  # the hold ended: by the timer, or the user released early
+    SKIP = "s"
+    HURT = "o"
+    PAUSE = "p"
+    RESUME = "r"
+    STOP = "x"
+    PAIN = "v"  # with a score 0-10
+
+
+class InvalidAction(Exception):
+    """The action does not fit the current step (a forged or confused button)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: Literal["instruction", "hold", "reps"]
+    text: str
+    number: int  # 1-based, within the exercise
+    total: int
+    side: str | None = None
+    seconds: int = 0  # for a hold: the timer's length (the low end of the range)
+
+
+def steps_for(exercise: Exercise) -> list[Step]:
+    """The instructions one per step, then the action: one hold per side, or the reps."""
+    actions: list[tuple[Literal["hold", "reps"], str, str | None, int]] = []
+    if exercise.hold is not None:
+        sides: list[str | None] = list(exercise.hold.sides) or [None]
+        for index, side in enumerate(sides):
+            text = exercise.action if index == 0 else exercise.hold.switch_text
+            actions.append(("hold", text, side, exercise.hold.min_seconds))
+    else:
+        actions.append(("reps", exercise.action, None, 0))
+    total = len(exercise.steps) + len(actions)
+    steps = [Step("instruction", text, i + 1, total) for i, text in enumerate(exercise.steps)]
+    for offset, (kind, text, side, seconds) in enumerate(actions):
+        steps.append(Step(kind, text, len(exercise.steps) + offset + 1, total, side, seconds))
+    return steps
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The routine laid out: each exercise with its steps (built once from content)."""
+
+    exercises: tuple[Exercise, ...]
+    steps: tuple[tuple[Step, ...], ...]
+
+    @classmethod
+    def from_content(cls, content: Content) -> Plan:
+        exercises = tuple(content.exercises)
+        return cls(exercises, tuple(tuple(steps_for(e)) for e in exercises))
+
+    def first_action_index(self, exercise_index: int) -> int:
+        steps = self.steps[exercise_index]
+        return next(i for i, step in enumerate(steps) if step.kind != "instruction")
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineState:
+    run_id: int
+    user_id: int
+    chat_id: int
+    status: Status
+    phase: Phase
+    started_at: float
+    exercise_index: int = 0
+    step_index: int = 0
+    hold_ends_at: float | None = None  # set while a hold's timer runs
+    held: bool = False  # the current hold step was completed; waiting for Next
+    message_id: int | None = None  # the message with the live buttons (UI bookkeeping)
+    version: int = 0
+    pain_before: int | None = None
+    pain_after: int | None = None
+    ended_at: float | None = None
+    outcomes: tuple[tuple[str, Outcome], ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (Status.ACTIVE, Status.PAUSED)
+
+    @property
+    def holding(self) -> bool:
+        return self.hold_ends_at is not None
+
+    def exercise(self, plan: Plan) -> Exercise:
+        return plan.exercises[self.exercise_index]
+
+    def step(self, plan: Plan) -> Step:
+        return plan.steps[self.exercise_index][self.step_index]
+
+    # Rows in and out: the database layer speaks plain mappings, so it needs no core types.
+    def to_row(self) -> dict[str, object]:
+        return {
+            "id": self.run_id,
+            "user_id": self.user_id,
+            "chat_id": self.chat_id,
+            "status": self.status.value,
+            "phase": self.phase.value,
+            "exercise_index": self.exercise_index,
+            "step_index": self.step_index,
+            "hold_ends_at": self.hold_ends_at,
+            "held": int(self.held),
+            "message_id": self.message_id,
+            "version": self.version,
+            "pain_before": self.pain_before,
+            "pain_after": self.pain_after,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+        }
+
+    @classmethod
+    def from_row(
+        cls, row: Mapping[str, object], outcomes: tuple[tuple[str, Outcome], ...] = ()
+    ) -> RoutineState:
+        def opt_int(key: str) -> int | None:
+            value = row[key]
+            return None if value is None else int(str(value))
+
+        def opt_float(key: str) -> float | None:
+            value = row[key]
+            return None if value is None else float(str(value))
+
+        return cls(
+            run_id=int(str(row["id"])),
+            user_id=int(str(row["user_id"])),
+            chat_id=int(str(row["chat_id"])),
+            status=Status(str(row["status"])),
+            phase=Phase(str(row["phase"])),
+            started_at=float(str(row["started_at"])),
+            exercise_index=int(str(row["exercise_index"])),
+            step_index=int(str(row["step_index"])),
+            hold_ends_at=opt_float("hold_ends_at"),
+            held=bool(row["held"]),
+            message_id=opt_int("message_id"),
+            version=int(str(row["version"])),
+            pain_before=opt_int("pain_before"),
+            pain_after=opt_int("pain_after"),
+            ended_at=opt_float("ended_at"),
+            outcomes=outcomes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: RoutineState
+    # The exercise that just ended and how, to be saved with the state.
+    outcome: tuple[int, str, Outcome] | None = None
+
+    @property
+    def hold_started(self) -> bool:
+        return self.state.hold_ends_at is not None
+
+
+def new_run(run_id: int, user_id: int, chat_id: int, now: float) -> RoutineState:
+    return RoutineState(run_id, user_id, chat_id, Status.ACTIVE, Phase.PAIN_BEFORE, now)
+
+
+def _finish_exercise(state: RoutineState, plan: Plan, outcome: Outcome) -> Transition:
+    """Record the outcome and move to the next exercise, or to the closing pain score."""
+    exercise = state.exercise(plan)
+    ended = (state.exercise_index, exercise.id, outcome)
+    base = replace(
+        state,
+        step_index=0,
+        hold_ends_at=None,
+        held=False,
+        outcomes=(*state.outcomes, (exercise.id, outcome)),
+    )
+    if state.exercise_index + 1 < len(plan.exercises):
+        return Transition(replace(base, exercise_index=state.exercise_index + 1), ended)
+    return Transition(replace(base, phase=Phase.PAIN_AFTER), ended)
+
+
+def apply(
+    state: RoutineState,
+    action: Action,
+    plan: Plan,
+    *,
+    now: float,
+    value: int | None = None,
+    hold_ends_at: float | None = None,
+) -> Transition:
+    """The next state after `action`. Raises `InvalidAction` when it does not fit."""
+    if not state.is_open:
+        raise InvalidAction("the routine has ended")
+    result = _apply(state, action, plan, now=now, value=value, hold_ends_at=hold_ends_at)
+    return replace(result, state=replace(result.state, version=state.version + 1))
+
+
+def _apply(
+    state: RoutineState,
+    action: Action,
+    plan: Plan,
+    *,
+    now: float,
+    value: int | None,
+    hold_ends_at: float | None,
+) -> Transition:
+    if action is Action.STOP:
+        return Transition(
+            replace(state, status=Status.STOPPED, hold_ends_at=None, held=False, ended_at=now)
+        )
+    if action is Action.PAUSE:
+        if state.status is Status.PAUSED:
+            raise InvalidAction("already paused")
+        # A paused hold starts again from the beginning: half a hold is not a hold.
+        return Transition(replace(state, status=Status.PAUSED, hold_ends_at=None))
+    if action is Action.RESUME:
+        if state.status is not Status.PAUSED:
+            raise InvalidAction("not paused")
+        return Transition(replace(state, status=Status.ACTIVE))
+    if state.status is Status.PAUSED:
+        raise InvalidAction("paused")
+
+    if action is Action.PAIN:
+        if value is None or not 0 <= value <= 10:
+            raise InvalidAction("pain is a whole number from 0 to 10")
+        if state.phase is Phase.PAIN_BEFORE:
+            return Transition(replace(state, phase=Phase.EXERCISE, pain_before=value))
+        if state.phase is Phase.PAIN_AFTER:
+            return Transition(
+                replace(
+                    state,
+                    phase=Phase.FINISHED,
+                    status=Status.FINISHED,
+                    pain_after=value,
+                    ended_at=now,
+                )
+            )
+        raise InvalidAction("no pain score is asked for now")
+
+    if state.phase is not Phase.EXERCISE:
+        raise InvalidAction("no exercise is running")
+    step = state.step(plan)
+
+    if action is Action.SKIP:
+        return _finish_exercise(state, plan, "skipped")
+    if action is Action.HURT:
+        return _finish_exercise(state, plan, "hurt")
+    if action is Action.SHOW_ALL:
+        if step.kind != "instruction":
+            raise InvalidAction("already at the action")
+        return Transition(replace(state, step_index=plan.first_action_index(state.exercise_index)))
+    if action is Action.START_HOLD:
+        if step.kind != "hold" or state.holding or state.held:
+            raise InvalidAction("no hold to start here")
+        if hold_ends_at is None or hold_ends_at <= now:
+            raise InvalidAction("a hold needs an end in the future")
+        return Transition(replace(state, hold_ends_at=hold_ends_at))
+    if action is Action.RELEASE:
+        if not state.holding:
+            raise InvalidAction("no hold is running")
+        is_last_step = state.step_index + 1 >= len(plan.steps[state.exercise_index])
+        if is_last_step:
+            return Transition(replace(state, hold_ends_at=None, held=True))
+        # Another side follows: move to it, ready for its own "Start" press.
+        return Transition(replace(state, hold_ends_at=None, step_index=state.step_index + 1))
+    if action is Action.NEXT:
+        if step.kind == "instruction":
+            return Transition(replace(state, step_index=state.step_index + 1))
+        if step.kind == "reps" or state.held:
+            return _finish_exercise(state, plan, "done")
+        raise InvalidAction("start the hold first")
+    raise InvalidAction(f"unknown action {action!r}")
+
+
+# -- the summary --------------------------------------------------------------------------
+
+Advice = Literal["pain_rose", "pain_high", "improved", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    minutes: int
+    seconds: int
+    done: tuple[str, ...]
+    skipped: tuple[str, ...]
+    hurt: tuple[str, ...]
+    pain_before: int
+    pain_after: int
+    advice: Advice
+
+
+def pain_advice(before: int, after: int) -> Advice:
+    """A rise of 2+ points or a score of 8+ means stop for today; a drop of 2+ points or
+    30 % is the change clinicians treat as a real improvement."""
+    if after - before >= 2:
+        return "pain_rose"
+    if after >= 8:
+        return "pain_high"
+    drop = before - after
+    if drop >= 2 or (before > 0 and drop > 0 and drop / before >= 0.3):
+        return "improved"
+    return "unchanged"
+
+
+def summarize(state: RoutineState, plan: Plan) -> Summary:
+    if state.pain_before is None or state.pain_after is None or state.ended_at is None:
+        raise ValueError("the routine is not finished")
+    names = {e.id: e.name for e in plan.exercises}
+    elapsed = max(0, round(state.ended_at - state.started_at))
+
+    def named(kind: Outcome) -> tuple[str, ...]:
+        return tuple(names.get(ex, ex) for ex, outcome in state.outcomes if outcome == kind)
+
+    return Summary(
+        minutes=elapsed // 60,
+        seconds=elapsed % 60,
+        done=named("done"),
+        skipped=named("skipped"),
+        hurt=named("hurt"),
+        pain_before=state.pain_before,
+        pain_after=state.pain_after,
+        advice=pain_advice(state.pain_before, state.pain_after),
+    )

@@ -1,0 +1,209 @@
+"""What the routine looks like on a phone: text (Telegram HTML) and buttons, per state.
+
+Pure: a `Screen` holds rows of (label, token) pairs; the handler turns tokens into
+callback data (`r:<run>:<version>:<token>`) and the screen into a Telegram message.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from bot.content import Exercise, Safety
+from bot.core.routine import Action, Plan, RoutineState, Step, Summary
+
+# Tokens that are not state changes: they re-show or explain the current step.
+WHY = "w"
+SHOW = "c"  # show the current step again, as a new message
+RESTART = "new"  # stop the open routine and begin a fresh one
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    text: str
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _header(state: RoutineState, plan: Plan) -> str:
+    exercise = state.exercise(plan)
+    return f"<b>{state.exercise_index + 1}/{len(plan.exercises)} · {esc(exercise.name)}</b>"
+
+
+def _controls(*, hold_running: bool = False) -> list[list[tuple[str, str]]]:
+    if hold_running:
+        return [
+            [("😣 It hurts", Action.HURT.value)],
+            [("⏸ Pause", Action.PAUSE.value), ("🛑 Stop routine", Action.STOP.value)],
+        ]
+    return [
+        [("❓ Why this exercise?", WHY), ("😣 It hurts", Action.HURT.value)],
+        [
+            ("⏭ Skip exercise", Action.SKIP.value),
+            ("⏸ Pause", Action.PAUSE.value),
+            ("🛑 Stop", Action.STOP.value),
+        ],
+    ]
+
+
+def pain_prompt(before: bool) -> Screen:
+    question = "How is your pain right now" if before else "Well done! How is your pain now"
+    text = f"{question}, from 0 (no pain) to 10 (the worst you can imagine)?"
+    rows = [
+        [(str(n), f"{Action.PAIN.value}{n}") for n in range(0, 6)],
+        [(str(n), f"{Action.PAIN.value}{n}") for n in range(6, 11)],
+    ]
+    if before:
+        rows.append([("🛑 Not now", Action.STOP.value)])
+    return Screen(text, rows)
+
+
+def _side(step: Step) -> str:
+    return f" ({step.side} side)" if step.side else ""
+
+
+def _action_text(exercise: Exercise, step: Step, held: bool) -> str:
+    lines = [f"<b>Now:</b> {esc(step.text)}"]
+    if step.kind == "hold":
+        lines.append(f"Range: {exercise.range_text}. The timer runs {step.seconds} s.")
+    if exercise.cues:
+        lines.append("\n".join(f"• {esc(cue)}" for cue in exercise.cues))
+    if held:
+        lines.append("✅ Hold done.")
+    return "\n\n".join(lines)
+
+
+def exercise_step(
+    state: RoutineState, plan: Plan, *, show_all: bool = False, why: str | None = None
+) -> Screen:
+    """One step of the current exercise, or (show_all) the whole card at once."""
+    exercise = state.exercise(plan)
+    step = state.step(plan)
+    parts = [_header(state, plan)]
+    if show_all:
+        numbered = "\n".join(f"{i}. {esc(text)}" for i, text in enumerate(exercise.steps, 1))
+        parts.append(numbered)
+    if step.kind == "instruction":
+        parts.append(f"Step {step.number} of {step.total}\n{esc(step.text)}")
+    else:
+        parts.append(_action_text(exercise, step, state.held))
+    if why:
+        parts.append(f"<i>Why: {esc(why)}</i>")
+    rows: list[list[tuple[str, str]]] = []
+    if step.kind == "instruction":
+        rows.append([("Next ▶", Action.NEXT.value)])
+        rows.append([("📋 Show all steps", Action.SHOW_ALL.value)])
+    elif step.kind == "hold" and not state.held:
+        rows.append([(f"▶ Start the {step.seconds} s hold{_side(step)}", Action.START_HOLD.value)])
+    else:
+        last = state.exercise_index + 1 == len(plan.exercises)
+        label = "✅ Done" if step.kind == "reps" else ("Finish ▶" if last else "Next exercise ▶")
+        rows.append([(label, Action.NEXT.value)])
+    controls = _controls()
+    if why:
+        controls[0] = [button for button in controls[0] if button[1] != WHY]
+    return Screen("\n\n".join(parts), rows + controls)
+
+
+def hold_countdown(state: RoutineState, plan: Plan, remaining: int) -> Screen:
+    step = state.step(plan)
+    if remaining >= step.seconds:
+        text = f"⏳ Hold for {step.seconds} seconds{_side(step)}. Breathe normally."
+    else:
+        text = f"⏳ Holding{_side(step)}… {remaining} s left."
+    rows = [[("⏹ Release early", Action.RELEASE.value)], *_controls(hold_running=True)]
+    return Screen(f"{_header(state, plan)}\n{text}", rows)
+
+
+def hold_over(step: Step, early: bool) -> str:
+    return "⏹ Released early." if early else f"✅ Held {step.seconds} s{_side(step)}."
+
+
+def release(state: RoutineState, plan: Plan) -> Screen:
+    """The new message when a hold ends (a new message, so the phone notifies)."""
+    exercise = state.exercise(plan)
+    step = state.step(plan)
+    if state.held:
+        text = (
+            f"🔔 <b>Release now.</b> Gently let go. That's the {esc(exercise.name.lower())} done."
+        )
+    else:
+        text = f"🔔 <b>Release now.</b> Gently let go.\n\n{esc(step.text)}"
+    screen = exercise_step(state, plan)
+    return Screen(f"{text}", screen.rows)
+
+
+def paused(state: RoutineState, plan: Plan) -> Screen:
+    where = "the pain check" if state.phase.value.startswith("pain") else state.exercise(plan).name
+    return Screen(
+        f"⏸ Paused at {esc(where)}. Take your time; press Resume or send /routine when "
+        "you're ready.",
+        [[("▶ Resume", Action.RESUME.value), ("🛑 Stop", Action.STOP.value)]],
+    )
+
+
+def stopped(state: RoutineState, plan: Plan) -> Screen:
+    done = sum(1 for _, outcome in state.outcomes if outcome == "done")
+    return Screen(
+        f"🛑 Routine stopped. You did {done} of {len(plan.exercises)} exercises, and that's "
+        "saved. Send /routine to start again whenever you like."
+    )
+
+
+def hurt(state: RoutineState, plan: Plan, stopped_name: str, advice: str) -> Screen:
+    """After "It hurts": the advice, then a choice to go on or stop for today."""
+    text = f"😣 Stopped the {esc(stopped_name.lower())}.\n\n{esc(advice)}"
+    if state.phase.value == "pain_after":
+        return Screen(text, [[("Continue ▶", SHOW)], [("🛑 Stop for today", Action.STOP.value)]])
+    upcoming = state.exercise(plan).name
+    return Screen(
+        text,
+        [
+            [(f"Continue with {upcoming} ▶", SHOW)],
+            [("🛑 Stop for today", Action.STOP.value)],
+        ],
+    )
+
+
+def resume_offer(state: RoutineState, plan: Plan) -> Screen:
+    if state.phase.value == "exercise":
+        step = state.step(plan)
+        where = f"{state.exercise(plan).name}, step {step.number} of {step.total}"
+    else:
+        where = "the pain check"
+    status = "paused" if state.status.value == "paused" else "in progress"
+    return Screen(
+        f"You have a routine {status} ({esc(where)}). Pick up where you left off, or start over?",
+        [
+            [("▶ Resume", Action.RESUME.value if status == "paused" else SHOW)],
+            [("↺ Start over", RESTART)],
+        ],
+    )
+
+
+def summary(result: Summary, safety: Safety) -> Screen:
+    lines = ["<b>Routine complete 🎉</b>"]
+    lines.append(f"Time: {result.minutes} min {result.seconds:02d} s")
+    if result.done:
+        lines.append("Done: " + esc(", ".join(result.done)))
+    if result.skipped:
+        lines.append("Skipped: " + esc(", ".join(result.skipped)))
+    if result.hurt:
+        lines.append("Stopped because it hurt: " + esc(", ".join(result.hurt)))
+    lines.append(f"Pain: {result.pain_before} → {result.pain_after}")
+    values = {
+        "before": result.pain_before,
+        "after": result.pain_after,
+        "rise": result.pain_after - result.pain_before,
+    }
+    advice = {
+        "pain_rose": safety.pain_rose_advice,
+        "pain_high": safety.pain_high_advice,
+        "improved": safety.improved_text,
+        "unchanged": safety.unchanged_text,
+    }[result.advice].format(**values)
+    marker = "⚠️ " if result.advice in ("pain_rose", "pain_high") else ""
+    return Screen("\n".join(lines) + f"\n\n{marker}{esc(advice)}")

@@ -1,0 +1,126 @@
+"""The `routine_runs` and `exercise_results` tables.
+
+Rows go in and out as plain mappings (column → value) so this layer needs no core
+types. Saving is optimistic: an update only applies if the row still has the version the
+caller loaded, so a double tap or a timer racing a button can never apply twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiosqlite
+
+from db.connection import Database
+
+_COLUMNS = (
+    "status",
+    "phase",
+    "exercise_index",
+    "step_index",
+    "hold_ends_at",
+    "held",
+    "version",
+    "pain_before",
+    "pain_after",
+    "ended_at",
+)
+_UPDATE = (
+    "UPDATE routine_runs SET status = ?, phase = ?, exercise_index = ?, step_index = ?, "
+    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ? "
+    "WHERE id = ? AND version = ?"
+)
+
+
+class AlreadyOpen(Exception):
+    """The user already has an open routine (the unique index said no)."""
+
+
+async def create(db: Database, user_id: int, chat_id: int, now: float) -> dict[str, Any]:
+    async with db.transaction() as conn:
+        try:
+            cursor = await conn.execute(
+                "INSERT INTO routine_runs (user_id, chat_id, status, phase, started_at) "
+                "VALUES (?, ?, 'active', 'pain_before', ?)",
+                (user_id, chat_id, now),
+            )
+        except aiosqlite.IntegrityError:
+            raise AlreadyOpen(user_id) from None
+        run_id = cursor.lastrowid
+        async with conn.execute("SELECT * FROM routine_runs WHERE id = ?", (run_id,)) as cur:
+            row = await cur.fetchone()
+    assert row is not None
+    return dict(row)
+
+
+async def get(db: Database, run_id: int) -> dict[str, Any] | None:
+    row = await db.fetchone("SELECT * FROM routine_runs WHERE id = ?", (run_id,))
+    return dict(row) if row else None
+
+
+async def open_for_user(db: Database, user_id: int) -> dict[str, Any] | None:
+    row = await db.fetchone(
+        "SELECT * FROM routine_runs WHERE user_id = ? AND status IN ('active', 'paused')",
+        (user_id,),
+    )
+    return dict(row) if row else None
+
+
+async def outcomes(db: Database, run_id: int) -> list[tuple[str, str]]:
+    rows = await db.fetchall(
+        "SELECT exercise_id, outcome FROM exercise_results WHERE run_id = ? ORDER BY position",
+        (run_id,),
+    )
+    return [(row["exercise_id"], row["outcome"]) for row in rows]
+
+
+async def save(
+    db: Database,
+    row: Mapping[str, Any],
+    *,
+    expected_version: int,
+    outcome: tuple[int, str, str] | None,
+    now: float,
+) -> bool:
+    """Write the new state (and the outcome of an exercise that just ended) in one
+    transaction; False if someone else changed the routine first."""
+    params = [row[column] for column in _COLUMNS] + [row["id"], expected_version]
+    async with db.transaction() as conn:
+        cursor = await conn.execute(_UPDATE, params)
+        if cursor.rowcount != 1:
+            return False
+        if outcome is not None:
+            position, exercise_id, result = outcome
+            await conn.execute(
+                "INSERT INTO exercise_results (run_id, position, exercise_id, outcome, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id, position) DO UPDATE SET outcome = excluded.outcome, "
+                "recorded_at = excluded.recorded_at",
+                (row["id"], position, exercise_id, result, now),
+            )
+    return True
+
+
+async def set_message(db: Database, run_id: int, message_id: int) -> None:
+    """Remember which message carries the live buttons (not a state change: no version)."""
+    await db.execute("UPDATE routine_runs SET message_id = ? WHERE id = ?", (message_id, run_id))
+
+
+async def holding(db: Database) -> list[dict[str, Any]]:
+    """Open routines whose hold timer was running (start-up re-arms them)."""
+    rows = await db.fetchall(
+        "SELECT * FROM routine_runs WHERE hold_ends_at IS NOT NULL "
+        "AND status IN ('active', 'paused')"
+    )
+    return [dict(row) for row in rows]
+
+
+async def finished_between(db: Database, user_id: int, start: float, end: float) -> bool:
+    """Did the user finish a routine with its end in [start, end)? (A day that counts.)"""
+    row = await db.fetchone(
+        "SELECT 1 FROM routine_runs WHERE user_id = ? AND status = 'finished' "
+        "AND ended_at >= ? AND ended_at < ? LIMIT 1",
+        (user_id, start, end),
+    )
+    return row is not None
