@@ -73,8 +73,8 @@ def build_application(
     )
     app.bot_data["deps"] = deps
 
-    start.register(app)
     help.register(app)
+    start.register(app)
     privacy.register(app)
     routine.register(app)
     errors.register(app)

@@ -53,7 +53,19 @@ async def not_text(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApp) -> None:
+    # First of all: edited messages go here, before any command handler can see them.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))
     app.add_handler(CommandHandler("help", help_command))
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """Edits are not re-read: an edited "/routine" must not start anything twice."""
+    if update.effective_chat is not None:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            "I only read new messages, so your edit didn't change anything. "
+            "Send it again as a new message if you meant to.",
+        )
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

@@ -1,0 +1,80 @@
+"""Settings: clear one-line errors, and the token never reaches a log line."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.logs import RedactFilter
+
+TOKEN = "123456789:AAH-realistic-looking-token_abcdefgh"
+
+
+def test_defaults_point_at_telegram_and_the_data_folder() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.api_url == "https://api.telegram.org"
+    assert settings.bot_url == "https://api.telegram.org/bot"
+    assert settings.file_url == "https://api.telegram.org/file/bot"
+    assert str(settings.database_path) == "data/backcoach.sqlite3"
+
+
+def test_api_url_is_the_server_root_without_a_trailing_slash() -> None:
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/"}
+    )
+    assert settings.bot_url == "http://127.0.0.1:8081/bot"
+
+
+@pytest.mark.parametrize(("value", "problem"), [(None, "not set"), ("abc", "malformed")])
+def test_a_missing_or_malformed_token_names_the_variable_and_botfather(
+    value: str | None, problem: str
+) -> None:
+    env = {} if value is None else {"TELEGRAM_BOT_TOKEN": value}
+    with pytest.raises(ConfigError) as error:
+        load_settings(env)
+    assert "TELEGRAM_BOT_TOKEN" in str(error.value) and "@BotFather" in str(error.value)
+    assert problem in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("LOG_LEVEL", "LOUD"), ("BACKCOACH_SPEED", "fast"), ("BOT_TIMEZONE", "Mars/Base")],
+)
+def test_other_bad_settings_name_themselves(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+
+
+def test_the_bot_exits_2_with_one_line_and_no_traceback_without_a_token(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,  # no .env there
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_token_is_masked_in_log_lines_and_tracebacks() -> None:
+    record = logging.LogRecord(
+        "httpx", logging.INFO, __file__, 1, "POST %s", (f"https://x/bot{TOKEN}/getMe",), None
+    )
+    try:
+        raise RuntimeError(f"failed https://x/bot{TOKEN}/sendMessage")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    RedactFilter([TOKEN]).filter(record)
+    assert TOKEN not in record.getMessage()
+    assert "<token>" in record.getMessage()
+    assert record.exc_text is not None and TOKEN not in record.exc_text

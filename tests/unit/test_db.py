@@ -1,0 +1,108 @@
+"""The data-access layer: migrations, WAL, optimistic saves, and corrupt files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import load_content
+from bot.core.routine import Action, Plan, RoutineState, apply
+from db import routines, users
+from db.connection import Database, DatabaseError, migrations
+
+PLAN = Plan.from_content(load_content())
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Database:
+    database = await Database.open(tmp_path / "nested" / "bot.sqlite3")
+    yield database  # type: ignore[misc]
+    await database.close()
+
+
+async def test_opening_creates_the_folder_uses_wal_and_applies_every_migration(
+    db: Database,
+) -> None:
+    assert db.path.parent.is_dir()
+    mode = await db.fetchone("PRAGMA journal_mode")
+    assert mode is not None and mode[0] == "wal"
+    version = await db.fetchone("PRAGMA user_version")
+    assert version is not None and version[0] == len(migrations())
+
+
+async def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    first = await Database.open(path)
+    await users.upsert(first, 1, 1, "Alex", 0.0)
+    await first.close()
+    second = await Database.open(path)
+    assert (await users.get(second, 1)) is not None
+    await second.close()
+
+
+async def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    garbage = b"this is not a database" * 100
+    path.write_bytes(garbage)
+    with pytest.raises(DatabaseError, match="not a usable SQLite database"):
+        await Database.open(path)
+    assert path.read_bytes() == garbage
+
+
+async def test_a_routine_saves_only_from_the_version_it_was_loaded_at(db: Database) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    state = RoutineState.from_row(await routines.create(db, 7, 7, 1.0))
+    result = apply(state, Action.PAIN, PLAN, now=2.0, value=5)
+    assert await routines.save(
+        db, result.state.to_row(), expected_version=state.version, outcome=None, now=2.0
+    )
+    # The same change again (a double tap) finds a newer version and writes nothing.
+    assert not await routines.save(
+        db, result.state.to_row(), expected_version=state.version, outcome=None, now=2.0
+    )
+
+
+async def test_outcome_and_state_are_written_together(db: Database) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    state = RoutineState.from_row(await routines.create(db, 7, 7, 1.0))
+    state = apply(state, Action.PAIN, PLAN, now=2.0, value=5).state
+    await routines.save(db, state.to_row(), expected_version=0, outcome=None, now=2.0)
+    result = apply(state, Action.SKIP, PLAN, now=3.0)
+    await routines.save(
+        db, result.state.to_row(), expected_version=state.version, outcome=result.outcome, now=3.0
+    )
+    assert await routines.outcomes(db, state.run_id) == [("flexion", "skipped")]
+    saved = await routines.get(db, state.run_id)
+    assert saved is not None and saved["exercise_index"] == 1
+
+
+async def test_a_user_never_has_two_open_routines(db: Database) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    await routines.create(db, 7, 7, 1.0)
+    with pytest.raises(routines.AlreadyOpen):
+        await routines.create(db, 7, 7, 2.0)
+    rows = await db.fetchall("SELECT id FROM routine_runs")
+    assert len(rows) == 1
+
+
+async def test_forget_deletes_the_user_and_their_routines(db: Database) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    await routines.create(db, 7, 7, 1.0)
+    await users.forget(db, 7)
+    assert await db.fetchall("SELECT * FROM routine_runs") == []
+    assert await users.get(db, 7) is None
+
+
+async def test_finished_between_counts_only_finished_routines_in_the_window(
+    db: Database,
+) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    state = RoutineState.from_row(await routines.create(db, 7, 7, 100.0))
+    state = apply(state, Action.PAIN, PLAN, now=101.0, value=5).state
+    for _ in range(5):
+        state = apply(state, Action.SKIP, PLAN, now=102.0).state
+    state = apply(state, Action.PAIN, PLAN, now=200.0, value=4).state
+    await routines.save(db, state.to_row(), expected_version=0, outcome=None, now=200.0)
+    assert await routines.finished_between(db, 7, 150.0, 250.0)
+    assert not await routines.finished_between(db, 7, 250.0, 350.0)
