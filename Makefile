@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-reminders bench-answers playground clean
+.PHONY: run test bench bench-holds bench-reminders bench-answers playground clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,10 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
-bench: bench-reminders bench-answers
+bench: bench-holds bench-answers bench-reminders
+
+bench-holds: $(STAMP)
+	$(PY) -m bench.holds
 
 bench-reminders: $(STAMP)
 	$(PY) -m bench.reminders

@@ -7,12 +7,21 @@ line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_settings
 from bot.content import ContentError, load_content
 from bot.logs import configure_logging
-from db.connection import DatabaseError
+from db.connection import Database, DatabaseError
+
+
+async def check_database(path: Path) -> None:
+    """Open, check and migrate the database once before going online, so a corrupt file
+    is a one-line error at start-up rather than a failure inside the event loop."""
+    database = await Database.open(path)
+    await database.close()
 
 
 def _fail(message: str) -> int:
@@ -25,6 +34,10 @@ def run_live() -> int:
         settings = load_settings()
         content = load_content()
     except (ConfigError, ContentError) as exc:
+        return _fail(str(exc))
+    try:
+        asyncio.run(check_database(settings.database_path))
+    except DatabaseError as exc:
         return _fail(str(exc))
     configure_logging(settings.log_level, [settings.token])
     from bot.app import build_application

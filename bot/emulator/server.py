@@ -251,11 +251,15 @@ class BotApiEmulator:
     ) -> Event:
         """The first event after sequence number `after` that satisfies `predicate`."""
         deadline = asyncio.get_running_loop().time() + timeout
+        # Sequence numbers start at 1 and have no gaps: event N sits at index N - 1, so
+        # each wake-up looks only at what is new (hundreds of waiters stay cheap).
+        scanned = max(0, after)
         async with self._changed:
             while True:
-                for event in self.events:
-                    if event.seq > after and predicate(event):
+                for event in self.events[scanned:]:
+                    if predicate(event):
                         return event
+                scanned = len(self.events)
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     raise TimeoutError("no matching event from the bot in time")

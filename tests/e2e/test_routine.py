@@ -268,3 +268,29 @@ async def test_a_hold_that_ended_while_the_bot_was_down_is_not_announced_late(
     assert not any("Release now" in text for text in user.sent_texts())
     await user.press("Next exercise", done)
     await user.expect_message("2/5 · Cat/cow")
+
+
+async def test_why_this_exercise_answers_in_place_and_keeps_the_step(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await clear_safety(user)
+    await begin_routine(user)
+    await user.press("Next")
+    await user.expect_edit("Step 2 of 4")
+    await user.press("Why this exercise?")
+    why = await user.expect_edit("Why:")
+    assert "Step 2 of 4" in why.plain
+    assert "Next ▶" in why.button_labels and "❓ Why this exercise?" not in why.button_labels
+    await user.press("Next", why)
+    assert "Step 3 of 4" in (await user.expect_edit()).plain
+
+
+async def test_glute_bridge_why_is_the_seed_rationale(bot: BotApp, user: ChatUser) -> None:
+    await clear_safety(user)
+    await begin_routine(user)
+    for number in range(2, 6):
+        await user.press("Skip exercise")
+        await user.expect_message(f"{number}/5 ·")
+    await user.press("Why this exercise?")
+    why = await user.expect_edit("Why:")
+    assert "pelvis and sacrum" in why.plain and "hip mobility" in why.plain

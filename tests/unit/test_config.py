@@ -78,3 +78,27 @@ def test_the_token_is_masked_in_log_lines_and_tracebacks() -> None:
     assert TOKEN not in record.getMessage()
     assert "<token>" in record.getMessage()
     assert record.exc_text is not None and TOKEN not in record.exc_text
+
+
+def test_a_corrupt_database_stops_start_up_with_one_line_and_is_kept(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    database.write_bytes(b"not sqlite at all" * 64)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).parents[2]),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
+            "DATABASE_PATH": str(database),
+        },
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "not a usable SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert database.read_bytes() == b"not sqlite at all" * 64
