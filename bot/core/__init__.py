@@ -1,0 +1,1 @@
+"""The product's logic with no Telegram in it (see ARCHITECTURE.md)."""
