@@ -36,10 +36,11 @@ class RedFlag:
 
 # Words the patterns depend on; a typo of one of these (5+ letters) is repaired first.
 _MEDICAL_WORDS = (
-    "numbness numb tingling tingly tingle groin saddle genitals genital buttocks bladder "
-    "bowels bowel incontinence incontinent urinate urinating urine peeing fever feverish "
-    "cancer tumour tumor chemotherapy accident weakness weaker constant"
-).split()
+    "numbness", "numb", "tingling", "tingly", "tingle", "groin", "saddle", "genitals",
+    "genital", "buttocks", "bladder", "bowels", "bowel", "incontinence", "incontinent",
+    "urinate", "urinating", "urine", "peeing", "fever", "feverish", "cancer", "tumour",
+    "tumor", "chemotherapy", "accident", "weakness", "weaker", "constant",
+)  # fmt: skip
 _MEDICAL_SET = frozenset(_MEDICAL_WORDS)
 _TYPO_CUTOFF = 82
 
@@ -76,7 +77,7 @@ _CONTROL_OF = r"(?:bladder|bowels?|pee|urine|poo|poop|peeing|pooping|toilet)"
 
 _PATTERNS: tuple[tuple[Level, str, str], ...] = (
     # --- urgent ---------------------------------------------------------------------------
-    ("urgent", "numbness in the groin or saddle area", rf"\bcauda equina\b"),
+    ("urgent", "numbness in the groin or saddle area", r"\bcauda equina\b"),
     (
         "urgent",
         "numbness or tingling in both legs",
@@ -158,8 +159,9 @@ _PATTERNS: tuple[tuple[Level, str, str], ...] = (
     (
         "see_doctor",
         "constant pain that is worse at night",
-        r"\b(?:worse|worst|bad|awful|terrible|wakes?|waking|woke|keeps? me (?:up|awake)|cant sleep"
-        r"|can not sleep|unable to sleep|no sleep)(?: \S+){0,5} (?:at )?(?:night|nights|nighttime)\b"
+        r"\b(?:worse|worst|bad|awful|terrible|wakes?|waking|woke|keeps? me (?:up|awake)"
+        r"|cant sleep|can not sleep|unable to sleep|no sleep)(?: \S+){0,5}"
+        r" (?:at )?(?:night|nights|nighttime)\b"
         r"|\bnight\w*(?: \S+){0,3} (?:worse|worst|wakes?)\b"
         rf"|\b{_PAIN}(?: \S+){{0,3}} (?:at|every|all|during the) night\b"
         rf"|\b{_CONSTANT}(?: \S+){{0,3}} {_PAIN}|\b{_PAIN}(?: \S+){{0,3}} {_CONSTANT}",
@@ -187,7 +189,9 @@ def _repair_typos(normalised: str) -> str:
     for index, word in enumerate(words):
         if len(word) < 5 or word in _MEDICAL_SET or not word.isascii():
             continue
-        found = process.extractOne(word, _MEDICAL_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+        found = process.extractOne(
+            word, _MEDICAL_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
+        )
         if found is not None:
             words[index] = found[0]
     return " ".join(words)
