@@ -19,11 +19,15 @@ How a message is matched, in order:
 2. no letters or digits at all (emoji, punctuation) -> "empty";
 3. only greetings/thanks/ok/bye -> "smalltalk";
 4. otherwise every topic gets a score: TF-IDF cosine between the message and the topic's
-   examples, plus a bonus for each keyword phrase found, plus the exercise the message names.
-   Exercise names and aliases are found first (token n-grams, plurals and typos repaired with
-   rapidfuzz); "why"/"how" questions about an exercise are then told apart by intent words
-   learned from all why_/how_ topics together. Below `THRESHOLD` the reply is "unsure" with
-   the closest topics as suggestions.
+   examples (and how much of the message the topic's words cover), plus a bonus for each
+   keyword phrase found. Exercise names and aliases are found first (token n-grams, any word
+   order for two-word names, plurals, and typos repaired with rapidfuzz against the content's
+   own words); only that exercise's why_/how_ topics stay in the race, and they are told apart
+   by intent words pooled from all why_ (or how_) topics. Words no topic knows ("bitcoin")
+   and a lone common word ("why") make general topics less believable. Below `THRESHOLD`,
+   or for a request to do something unknown ("can you book me a physio"), the reply is
+   "unsure" with up to three closest topics as suggestions.
+5. just an exercise's name ("glute bridge?") gets its how-to.
 """
 
 from __future__ import annotations

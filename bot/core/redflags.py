@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -22,8 +23,8 @@ from bot.core.text import normalise
 
 Level = Literal["urgent", "see_doctor"]
 
-# Long messages are scanned in full up to this many characters (regexes here are linear).
-MAX_CHARS = 5000
+# Telegram messages are at most 4096 characters; anything longer is cut there.
+MAX_CHARS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,17 +185,16 @@ _NEGATED = re.compile(
 )
 
 
+@lru_cache(maxsize=20_000)
+def _repair_word(word: str) -> str:
+    if len(word) < 5 or word in _MEDICAL_SET or not word.isascii():
+        return word
+    found = process.extractOne(word, _MEDICAL_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    return word if found is None else found[0]
+
+
 def _repair_typos(normalised: str) -> str:
-    words = normalised.split()
-    for index, word in enumerate(words):
-        if len(word) < 5 or word in _MEDICAL_SET or not word.isascii():
-            continue
-        found = process.extractOne(
-            word, _MEDICAL_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
-        )
-        if found is not None:
-            words[index] = found[0]
-    return " ".join(words)
+    return " ".join(_repair_word(word) for word in normalised.split())
 
 
 def detect_red_flag(text: str) -> RedFlag | None:
@@ -205,6 +205,7 @@ def detect_red_flag(text: str) -> RedFlag | None:
     cleaned = _BENIGN.sub(" exercise ", cleaned)
     for level, label, pattern in _COMPILED:
         for found in pattern.finditer(cleaned):
-            if not _NEGATED.search(cleaned[: found.start()]):
+            # Negation sits right before the symptom: look at the last few words only.
+            if not _NEGATED.search(cleaned[max(0, found.start() - 40) : found.start()]):
                 return RedFlag(level=level, label=label)
     return None
