@@ -1,0 +1,108 @@
+"""Text helpers shared by the core: normalising what people type, and fitting Telegram's limit.
+
+Normalising once, the same way everywhere, is what lets the red-flag detector and the
+question matcher ignore case, accents, emoji and punctuation without each re-inventing it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+TELEGRAM_LIMIT = 4096
+
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accents and apostrophes dropped, everything else non-alphanumeric to spaces.
+
+    "Can't do the Glute-Bridge 😩!!" -> "cant do the glute bridge". Letters of other scripts
+    are kept (they simply match nothing), so the result is empty only for text with no
+    letters or digits at all (emoji, punctuation, whitespace).
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = _APOSTROPHES.sub("", stripped.casefold())
+    return _NON_WORD.sub(" ", lowered).strip()
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji can count as two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def split_for_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split `text` into messages of at most `limit` UTF-16 units, at the gentlest break.
+
+    Prefers paragraph breaks, then line breaks, then sentence ends, then spaces; cuts a
+    word only when a single word is longer than the limit. Empty or blank text gives [].
+    Note: it does not re-balance HTML tags, so keep tags within a sentence.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    text = text.strip()
+    if not text:
+        return []
+    if utf16_len(text) <= limit:
+        return [text]
+    return [part for part in _split(text, limit, 0) if part]
+
+
+# Separators from gentlest to harshest; each splitter returns the pieces with the separator
+# re-attached where it matters (sentences keep their punctuation).
+_SPLITTERS: tuple[tuple[str, re.Pattern[str] | None], ...] = (
+    ("\n\n", None),
+    ("\n", None),
+    (" ", _SENTENCE_END),
+    (" ", None),
+)
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if utf16_len(text) <= limit:
+        return [text.strip()]
+    if level >= len(_SPLITTERS):
+        return _hard_cut(text, limit)
+    joiner, pattern = _SPLITTERS[level]
+    pieces = pattern.split(text) if pattern is not None else text.split(joiner)
+    if len(pieces) == 1:
+        return _split(text, limit, level + 1)
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        candidate = f"{current}{joiner}{piece}" if current else piece
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        if utf16_len(piece) <= limit:
+            current = piece
+        else:
+            chunks.extend(_split(piece, limit, level + 1))
+            current = ""
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _hard_cut(text: str, limit: int) -> list[str]:
+    """Last resort for one enormous word: cut by code units, never inside a surrogate pair."""
+    chunks: list[str] = []
+    start = units = 0
+    for index, ch in enumerate(text):
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if units + width > limit:
+            chunks.append(text[start:index])
+            start, units = index, 0
+        units += width
+    chunks.append(text[start:])
+    return chunks

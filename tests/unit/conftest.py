@@ -1,0 +1,18 @@
+"""Shared fixtures for the core's unit tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content import Content, load_content
+from bot.core.answers import AnswerMatcher
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture(scope="session")
+def matcher(content: Content) -> AnswerMatcher:
+    return AnswerMatcher(content)

@@ -1,0 +1,183 @@
+"""The question matcher, told as what a user types and what they get back."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.content import Content, load_content
+from bot.core.answers import AnswerMatcher
+from bot.core.text import TELEGRAM_LIMIT, utf16_len
+
+# Hypothesis tests cannot take function-scoped fixtures; the matcher is immutable anyway.
+_MATCHER = AnswerMatcher(load_content())
+
+
+def test_why_glute_bridge_gets_the_seed_rationale(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("why glute bridge?")
+    assert reply.kind == "answer" and reply.topic is not None
+    assert reply.topic.id == "why_glute_bridge" and reply.topic.source == "seed"
+    for idea in ("hip mobility", "lower back", "stabiliser", "pelvis", "sacrum", "tilt"):
+        assert idea in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["why glute bridg", "why the brige", "Why BRIDGES??", "y glute bridge 🤔", "bridge: why"],
+)
+def test_typos_plurals_case_and_word_order_still_reach_the_bridge_rationale(
+    matcher: AnswerMatcher, text: str
+) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == "why_glute_bridge", text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        ("how long do I hold the knee hug", "how_flexion"),
+        ("what's cat cow for", "why_cat_cow"),
+        ("why cat-cow", "why_cat_cow"),
+        ("catcow reps?", "how_cat_cow"),
+        ("how long is the lying twist", "how_trunk_twist"),
+        ("hip lift how many", "how_glute_bridge"),
+        ("why knee rolls", "why_knee_rocks"),
+    ],
+)
+def test_exercise_synonyms_and_intent_pick_the_topic(
+    matcher: AnswerMatcher, text: str, topic_id: str
+) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == topic_id, text
+
+
+def test_how_to_answers_carry_the_exact_numbers(matcher: AnswerMatcher) -> None:
+    expected = {
+        "flexion": ["20–30 seconds"],
+        "cat_cow": ["15–20 times", "Breathe in", "Breathe out"],
+        "trunk_twist": ["15–20 seconds", "right", "left", "shoulder blades"],
+        "knee_rocks": ["10–15", "each side", "feet together", "45 degrees"],
+        "glute_bridge": ["12", "3 seconds", "squeeze your glutes", "stomach", "gently"],
+    }
+    for exercise_id, fragments in expected.items():
+        text = matcher.reply_for_topic(f"how_{exercise_id}").text
+        for fragment in fragments:
+            assert fragment in text, (exercise_id, fragment)
+
+
+def test_every_exercise_has_a_why_and_a_how(matcher: AnswerMatcher, content: Content) -> None:
+    for exercise in content.exercises:
+        assert matcher.topic_for_exercise(exercise.id, "why").exercise == exercise.id
+        assert matcher.topic_for_exercise(exercise.id, "how").exercise == exercise.id
+
+
+def test_slash_why_can_name_the_exercise_any_way(matcher: AnswerMatcher) -> None:
+    assert matcher.find_exercise("knee hug") == "flexion"
+    assert matcher.find_exercise("hugging my knees") == "flexion"
+    assert matcher.find_exercise("glute bridges") == "glute_bridge"
+    assert matcher.find_exercise("lying twist") == "trunk_twist"
+    assert matcher.find_exercise("windscreen wipers") == "knee_rocks"
+    assert matcher.find_exercise("what's the weather") is None
+
+
+def test_a_question_during_the_routine_uses_the_current_exercise(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("how long do I hold this?", exercise="flexion")
+    assert reply.topic is not None and reply.topic.id == "how_flexion"
+    # ...but a question naming another exercise is about that one.
+    reply = matcher.match("why glute bridge?", exercise="flexion")
+    assert reply.topic is not None and reply.topic.id == "why_glute_bridge"
+
+
+def test_a_red_flag_wins_over_the_exercise_question(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("why glute bridge, also I can't feel my groin")
+    assert reply.kind == "red_flag" and reply.red_flag is not None
+    assert reply.red_flag.level == "urgent"
+    assert "emergency" in reply.text
+
+
+def test_see_a_doctor_lists_the_safety_screen_flags(
+    matcher: AnswerMatcher, content: Content
+) -> None:
+    text = matcher.reply_for_topic("see_doctor").text
+    for flag in content.safety.red_flags.urgent + content.safety.red_flags.see_doctor:
+        assert flag in text
+
+
+def test_routine_length_uses_the_real_minutes(matcher: AnswerMatcher, content: Content) -> None:
+    reply = matcher.match("how long does the routine take")
+    assert reply.topic is not None and reply.topic.id == "routine_length"
+    assert f"{content.routine_minutes} minutes" in reply.text and "{" not in reply.text
+
+
+def test_privacy_answer_says_what_is_kept_and_how_to_delete(matcher: AnswerMatcher) -> None:
+    text = matcher.match("what data do you keep about me").text
+    for fragment in ("Telegram user id", "safety", "pain scores", "reminder", "/forget"):
+        assert fragment in text
+
+
+def test_off_topic_gets_not_sure_with_no_confident_guess(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("what is bitcoin")
+    assert reply.kind == "unsure" and reply.topic is None
+    assert len(reply.suggestions) <= 3
+
+
+def test_not_sure_offers_the_closest_topics(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("how come a little back pain hurts so bad")
+    assert reply.kind == "unsure"
+    assert 1 <= len(reply.suggestions) <= 3
+    assert "lumbar" in {topic.id for topic in reply.suggestions}
+
+
+@pytest.mark.parametrize("text", ["hi", "Hello!", "thanks 🙏", "ok", "bye", "how are you"])
+def test_small_talk_gets_a_short_friendly_reply(matcher: AnswerMatcher, text: str) -> None:
+    reply = matcher.match(text)
+    assert reply.kind == "smalltalk" and 0 < len(reply.text) < 200
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "?!...", "👍"])
+def test_empty_or_emoji_only_gets_a_prompt(matcher: AnswerMatcher, text: str) -> None:
+    assert matcher.match(text).kind == "empty"
+
+
+@pytest.mark.parametrize("text", ["Почему мостик?", "这个练习有什么用", "ما هو هذا التمرين"])
+def test_other_scripts_get_not_sure(matcher: AnswerMatcher, text: str) -> None:
+    assert matcher.match(text).kind == "unsure"
+
+
+def test_other_script_with_an_english_red_flag_still_gets_the_doctor(
+    matcher: AnswerMatcher,
+) -> None:
+    assert matcher.match("Помогите! chest pain").kind == "red_flag"
+
+
+def test_four_thousand_characters_are_handled(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("why glute bridge " + "blah " * 800)
+    assert reply.kind in {"answer", "unsure"}
+    reply = matcher.match("lorem ipsum " * 350)
+    assert reply.kind == "unsure"
+
+
+def test_every_reply_fits_one_telegram_message(matcher: AnswerMatcher, content: Content) -> None:
+    for topic in content.answers:
+        text = matcher.reply_for_topic(topic.id).text
+        assert utf16_len(text) <= 700 < TELEGRAM_LIMIT, topic.id
+
+
+def test_answers_never_claim_a_cure_or_a_diagnosis(content: Content) -> None:
+    for topic in content.answers:
+        lowered = topic.answer.lower()
+        assert "will cure" not in lowered and "you have a" not in lowered, topic.id
+
+
+def test_unknown_topic_is_a_key_error(matcher: AnswerMatcher) -> None:
+    with pytest.raises(KeyError):
+        matcher.reply_for_topic("no_such_topic")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=600))
+def test_any_text_gets_a_reply_and_never_an_exception(text: str) -> None:
+    reply = _MATCHER.match(text)
+    assert reply.kind in {"red_flag", "answer", "unsure", "smalltalk", "empty"}
+    assert utf16_len(reply.text) <= TELEGRAM_LIMIT

@@ -1,0 +1,90 @@
+"""Red flags: people describe them in many ways, and every one must send them to a doctor."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.redflags import detect_red_flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "numb down there",
+        "I can't feel my groin",
+        "my bum is numb",
+        "saddle numbness",
+        "numbess in my buttocks",  # typo
+        "cant control my bladder",
+        "i keep peeing myself",
+        "lost control of my bowels",
+        "trouble peeing",
+        "pins and needles in both legs",
+        "both my legs are numb",
+        "I've got chest pain",
+        "fell down the stairs and now my back hurts",
+        "back pain after a car accident",
+    ],
+)
+def test_urgent_signs_are_urgent(text: str) -> None:
+    flag = detect_red_flag(text)
+    assert flag is not None and flag.level == "urgent", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my leg is going numb",
+        "my right leg is getting weaker",
+        "I have a fever and my back hurts",
+        "I've lost a lot of weight without trying",
+        "I had cancer a few years ago",
+        "the pain is constant and worse at night",
+        "it wakes me up every night",
+    ],
+)
+def test_see_a_doctor_signs_are_caught(text: str) -> None:
+    flag = detect_red_flag(text)
+    assert flag is not None and flag.level == "see_doctor", text
+
+
+def test_both_legs_outrank_one_leg() -> None:
+    flag = detect_red_flag("tingling in both legs and my left leg is weak")
+    assert flag is not None and flag.level == "urgent"
+    assert "both legs" in flag.label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why glute bridge?",
+        "is it ok if it hurts a bit?",
+        "how long do I hold the knee hug",
+        "does pulling my knees to my chest hurt?",  # the exercise, not chest pain
+        "how far do I rock without falling over",  # the knee rocks cue, not a fall
+        "I fell asleep during the knee hug",
+        "can I do the routine at night?",
+        "can I do it all the time?",
+        "will this help me lose weight",
+        "no fever, just a stiff back",  # negated right before the symptom
+        "",
+        "🙂🙂🙂",
+    ],
+)
+def test_ordinary_questions_are_not_red_flags(text: str) -> None:
+    assert detect_red_flag(text) is None, text
+
+
+def test_a_red_flag_is_found_whatever_else_the_message_says() -> None:
+    flag = detect_red_flag("why glute bridge, also I can't feel my groin")
+    assert flag is not None and flag.level == "urgent"
+
+
+def test_a_red_flag_deep_in_a_long_message_is_found() -> None:
+    flag = detect_red_flag("my back is stiff. " * 150 + "Also I have lost control of my bladder.")
+    assert flag is not None and flag.level == "urgent"
+
+
+def test_odd_input_never_raises() -> None:
+    for text in ["x" * 100_000, "Что такое этот бот?", "这个练习有什么用", "\x00\u200b", "a" * 5]:
+        detect_red_flag(text)
