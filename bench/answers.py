@@ -100,8 +100,7 @@ def run(rounds: int) -> str:
     lines = [
         SECTION,
         "",
-        f"Measured by `python -m bench.answers` on {dt.date.today().isoformat()}: "
-        f"{_machine()}.",
+        f"Measured by `python -m bench.answers` on {dt.date.today().isoformat()}: {_machine()}.",
         f"{len(questions)} labelled questions (tests/unit/fixtures/questions.toml), "
         f"{rounds} rounds; times in milliseconds per `match()` call (time.perf_counter).",
         "",

@@ -10,9 +10,10 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import BotApp, BotContext, Deps
+from bot.core.answers import AnswerMatcher
 from bot.core.clock import Clock, SystemClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, routine, start
+from bot.handlers import errors, help, privacy, questions, routine, start
 from bot.holds import HoldTimers
 from db.connection import Database
 
@@ -70,6 +71,7 @@ def build_application(
         clock=clock,
         plan=Plan.from_content(content),
         holds=HoldTimers(),
+        matcher=AnswerMatcher(content),
     )
     app.bot_data["deps"] = deps
 
@@ -77,7 +79,9 @@ def build_application(
     start.register(app)
     privacy.register(app)
     routine.register(app)
+    questions.register(app)
     errors.register(app)
+    questions.register_free_text(app)
     help.register_fallbacks(app)  # last
     return app
 

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.content import Content
+from bot.core.answers import AnswerMatcher
 from bot.core.clock import Clock
 from bot.core.routine import Plan
 from db.connection import Database
@@ -25,6 +26,7 @@ class Deps:
     clock: Clock
     plan: Plan
     holds: HoldTimers
+    matcher: AnswerMatcher
     # Opened in post_init, closed in post_shutdown.
     _db: Database | None = None
 

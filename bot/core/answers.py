@@ -216,7 +216,7 @@ class AnswerMatcher:
     def __init__(self, content: Content) -> None:
         self._content = content
         self._topics = {topic.id: topic for topic in content.answers}
-        self._texts = {topic.id: self._render(topic.answer) for topic in content.answers}
+        self._texts = {topic.id: self._render(topic) for topic in content.answers}
         self._check_exercise_topics()
         self._vocab, self._vocab_set, self._repair_targets = self._build_vocab()
         self._known_stems = frozenset(_stem(word) for word in self._vocab)
@@ -283,10 +283,20 @@ class AnswerMatcher:
                         f"answers.toml: topic '{kind}_{exercise_id}' is missing or not "
                         f"linked to exercise {exercise_id!r}"
                     )
+                why = self._content.exercise(exercise_id).why
+                if kind == "why" and "{why}" in topic.answer and topic.source != why.source:
+                    raise ContentError(
+                        f"answers.toml: topic 'why_{exercise_id}': field 'source': says "
+                        f"{topic.source!r} but exercises.toml's why says {why.source!r}"
+                    )
 
-    def _render(self, answer: str) -> str:
+    def _render(self, topic: AnswerTopic) -> str:
+        """Fill placeholders from the rest of the content, so each fact has one home:
+        `{why}` is the linked exercise's why text in exercises.toml."""
+        answer = topic.answer
         safety = self._content.safety
         values = {
+            "{why}": self._content.exercise(topic.exercise).why.text if topic.exercise else "",
             "{minutes}": str(self._content.routine_minutes),
             "{exercises}": _join_names([e.name.lower() for e in self._content.exercises]),
             "{urgent_flags}": "\n".join(f"• {flag}" for flag in safety.red_flags.urgent),

@@ -112,6 +112,7 @@ class Event:
     text: str = ""
     callback_query_id: str | None = None
     at: float = field(default_factory=time.monotonic)
+    wall: float = field(default_factory=time.time)  # to compare with stored instants
 
 
 class _HtmlChecker(HTMLParser):

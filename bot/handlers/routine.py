@@ -165,12 +165,9 @@ async def cancel(update: Update, context: BotContext) -> None:
     if state is None:
         await context.bot.send_message(user.chat_id, "There's nothing to cancel right now.")
         return
-    result = apply(state, Action.STOP, deps.plan, now=deps.now())
-    if await routines.save(
-        deps.db, result.state.to_row(), expected_version=state.version, outcome=None, now=deps.now()
-    ):
-        deps.holds.cancel(state.run_id)
-    await context.bot.send_message(user.chat_id, view.stopped(result.state, deps.plan).text)
+    result = await perform(deps, state, Action.STOP)
+    stopped = result.state if isinstance(result, Transition) else state
+    await context.bot.send_message(user.chat_id, view.stopped(stopped, deps.plan).text)
 
 
 # -- buttons -------------------------------------------------------------------------------
@@ -219,19 +216,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if token == view.RESTART:
         await query.answer("Starting over.")
-        await stop_quietly(deps, state)
+        await perform(deps, state, Action.STOP)
         await strip_buttons(message)
         await begin(context, state.user_id, state.chat_id)
         return
     await act(update, context, state, token, message)
-
-
-async def stop_quietly(deps: Deps, state: RoutineState) -> None:
-    result = apply(state, Action.STOP, deps.plan, now=deps.now())
-    await routines.save(
-        deps.db, result.state.to_row(), expected_version=state.version, outcome=None, now=deps.now()
-    )
-    deps.holds.cancel(state.run_id)
 
 
 async def act(
@@ -239,29 +228,59 @@ async def act(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    deps = context.deps
-    plan = deps.plan
     try:
         action = Action(token[:1])
         value = int(token[1:]) if action is Action.PAIN else None
     except ValueError:
         await query.answer("That button doesn't work any more.")
         return
-    now = deps.now()
-    hold_ends_at = None
-    if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
-        hold_ends_at = now + deps.settings.scaled(state.step(plan).seconds)
-    try:
-        result = apply(state, action, plan, now=now, value=value, hold_ends_at=hold_ends_at)
-    except InvalidAction as exc:
-        log.info("routine %s: %s does not fit (%s)", state.run_id, action.name, exc)
-        await query.answer("That doesn't fit this step.")
-        return
-    if not await save(deps, state, result):
-        await query.answer("Got it.")
+    result = await perform(context.deps, state, action, value=value)
+    if isinstance(result, str):
+        await query.answer(result)
         return
     await query.answer()
     await show_transition(context, state, result, action, message)
+
+
+async def perform(
+    deps: Deps, state: RoutineState, action: Action, *, value: int | None = None
+) -> Transition | str:
+    """Apply `action` and save it; the saved transition, or a short reason it didn't apply."""
+    now = deps.now()
+    hold_ends_at = None
+    if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
+        hold_ends_at = now + deps.settings.scaled(state.step(deps.plan).seconds)
+    try:
+        result = apply(state, action, deps.plan, now=now, value=value, hold_ends_at=hold_ends_at)
+    except InvalidAction as exc:
+        log.info("routine %s: %s does not fit (%s)", state.run_id, action.name, exc)
+        return "That doesn't fit this step."
+    if not await save(deps, state, result):
+        return "Got it."  # someone (a double tap, the timer) changed it first
+    return result
+
+
+async def typed_pain(context: BotContext, state: RoutineState, score: int) -> None:
+    """A pain score typed instead of pressed: the same as pressing its button."""
+    result = await perform(context.deps, state, Action.PAIN, value=score)
+    if isinstance(result, str):
+        return
+    if state.message_id is not None:
+        try:
+            await context.bot.edit_message_reply_markup(
+                chat_id=state.chat_id, message_id=state.message_id, reply_markup=None
+            )
+        except BadRequest as exc:
+            log.debug("could not remove the pain buttons: %s", exc)
+    await show_transition(context, state, result, Action.PAIN, None)
+
+
+async def pause_for_safety(context: BotContext, state: RoutineState) -> bool:
+    """A red flag typed mid-routine pauses it (holds included); True if it was paused."""
+    if state.status.value != "active":
+        return False
+    result = await perform(context.deps, state, Action.PAUSE)
+    return not isinstance(result, str)
 
 
 async def save(deps: Deps, old: RoutineState, result: Transition) -> bool:

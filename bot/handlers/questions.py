@@ -1,0 +1,149 @@
+"""Free text, /ask and /why: answered from content by the core's `AnswerMatcher`.
+
+Red flags win over everything, mid-routine too (the routine is paused). During a routine
+a question is answered without losing the step: the buttons above stay usable, and a
+typed pain score counts like a pressed one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotApp, BotContext
+from bot.core import routine_view as view
+from bot.core.answers import Reply
+from bot.core.routine import Phase, RoutineState
+from bot.core.text import split_for_telegram
+from bot.handlers import routine
+from bot.handlers.common import keyboard, remember_user
+
+PATTERN = r"^q:"
+_PAIN_SCORE = re.compile(r"^\s*(10|[0-9])\s*(/\s*10)?\s*$")
+
+
+async def send_reply(context: BotContext, chat_id: int, reply: Reply, suffix: str = "") -> None:
+    """Send a matcher reply (split if ever too long), with "did you mean" buttons."""
+    rows = [[(topic.title, f"q:{topic.id}")] for topic in reply.suggestions]
+    chunks = split_for_telegram(reply.text + suffix)
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await context.bot.send_message(
+            chat_id, chunk, reply_markup=keyboard(rows) if last and rows else None
+        )
+
+
+def where_in_routine(state: RoutineState, context: BotContext) -> str:
+    plan = context.deps.plan
+    if state.status.value == "paused":
+        return "Your routine is paused: press Resume above or send /routine to go on."
+    if state.phase is not Phase.EXERCISE:
+        return "Your routine is waiting for your pain score: press a number above, or type it."
+    step = state.step(plan)
+    return (
+        f"Your routine is still at {view.esc(state.exercise(plan).name)}, step {step.number} of "
+        f"{step.total}: the buttons above still work."
+    )
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    user = await remember_user(update, context)
+    if message is None or user is None:
+        return
+    text = message.text or ""
+    deps = context.deps
+    state = await routine.load_open(deps, user.user_id)
+    if state is not None and state.phase in (Phase.PAIN_BEFORE, Phase.PAIN_AFTER):
+        score = _PAIN_SCORE.match(text)
+        if score and state.status.value == "active":
+            await routine.typed_pain(context, state, int(score.group(1)))
+            return
+    current = state.exercise(deps.plan).id if state and state.phase is Phase.EXERCISE else None
+    reply = deps.matcher.match(text, exercise=current)
+    if state is None:
+        await send_reply(context, user.chat_id, reply)
+        return
+    if reply.kind == "red_flag":
+        paused = await routine.pause_for_safety(context, state)
+        note = "\n\nI've paused your routine." if paused else ""
+        await send_reply(context, user.chat_id, reply, note)
+        return
+    if reply.kind in ("answer", "smalltalk"):
+        await send_reply(context, user.chat_id, reply, "\n\n" + where_in_routine(state, context))
+        return
+    # Not a question we know, mid-routine: most likely a reply meant for the buttons.
+    await send_reply(
+        context,
+        user.chat_id,
+        Reply(kind="unsure", text="I didn't catch that.", suggestions=reply.suggestions),
+        " " + where_in_routine(state, context),
+    )
+
+
+async def ask(update: Update, context: BotContext) -> None:
+    """/ask <question>: the same as typing the question."""
+    user = await remember_user(update, context)
+    if user is None:
+        return
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await context.bot.send_message(
+            user.chat_id, "Type your question after /ask, like: /ask why glute bridge?"
+        )
+        return
+    await send_reply(context, user.chat_id, context.deps.matcher.match(question))
+
+
+async def why(update: Update, context: BotContext) -> None:
+    """/why <exercise>: why it helps. Without a name: the current exercise, or a choice."""
+    user = await remember_user(update, context)
+    if user is None:
+        return
+    deps = context.deps
+    name = " ".join(context.args or [])
+    exercise_id = deps.matcher.find_exercise(name) if name.strip() else None
+    if exercise_id is None and not name.strip():
+        state = await routine.load_open(deps, user.user_id)
+        if state is not None and state.phase is Phase.EXERCISE:
+            exercise_id = state.exercise(deps.plan).id
+    if exercise_id is None:
+        prefix = "I don't know that exercise. " if name.strip() else ""
+        rows = [[(e.name, f"q:why_{e.id}")] for e in deps.content.exercises]
+        await context.bot.send_message(
+            user.chat_id, f"{prefix}Which exercise?", reply_markup=keyboard(rows)
+        )
+        return
+    reply = deps.matcher.reply_for_topic(f"why_{exercise_id}")
+    await send_reply(context, user.chat_id, reply)
+
+
+async def on_suggestion(update: Update, context: BotContext) -> None:
+    """A "did you mean" or /why choice button: send that topic's answer."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    topic_id = (query.data or "").removeprefix("q:")
+    try:
+        reply = context.deps.matcher.reply_for_topic(topic_id)
+    except KeyError:
+        await query.answer("That answer is no longer available. Try /help.")
+        return
+    await query.answer()
+    await send_reply(context, chat.id, reply)
+
+
+def register(app: BotApp) -> None:
+    app.add_handler(CommandHandler("ask", ask))
+    app.add_handler(CommandHandler("why", why))
+    app.add_handler(CallbackQueryHandler(on_suggestion, pattern=PATTERN))
+
+
+def register_free_text(app: BotApp) -> None:
+    """Free text is the last feature handler: conversations (reminder set-up) come first."""
+    app.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, on_text)
+    )
