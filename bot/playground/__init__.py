@@ -126,9 +126,7 @@ async def _serve(
             interactive=stdin.isatty(),
             cursor_controls=is_tty and environ.get("TERM") != "dumb",
         )
-        banner = _banner(settings, emulator.url, log_file, media_dir)
-        chat.write([chat.style("2", line) for line in banner])
-        await chat.run(stdin)
+        await chat.run(stdin, banner=_banner(settings, emulator.url, log_file, media_dir))
         chat.out.write(
             chat.style("2", f"Bye. The playground remembers you in {settings.database_path}.")
             + "\n"
@@ -162,7 +160,14 @@ def run_playground(
         print(f"backcoach: {exc}", file=sys.stderr)
         return 2
     log_file = settings.database_path.with_suffix(".log")
-    configure_logging(settings.log_level, [], file=log_file)
+    try:
+        configure_logging(settings.log_level, [], file=log_file)
+    except OSError as exc:
+        print(
+            f"backcoach: cannot write the playground log {log_file}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         asyncio.run(
             _serve(
@@ -176,11 +181,12 @@ def run_playground(
             )
         )
     except DatabaseError as exc:
-        print(f"backcoach: {exc}", file=sys.stderr)
+        # The playground's database is chosen with --database, not DATABASE_PATH.
+        print(f"backcoach: {str(exc).replace('DATABASE_PATH', '--database')}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # Ctrl-C before the chat took over the signal
+    except KeyboardInterrupt:  # Ctrl-C while starting, before the chat took the signal
         with contextlib.suppress(OSError):
-            print(file=sys.stderr)
+            print("\nBye.", file=sys.stderr)
     return 0
 
 

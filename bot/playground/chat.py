@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -223,10 +223,13 @@ class TerminalChat:
         label = "🎞 animation" if message.kind == "animation" else "🖼 photo"
         if message.media is None:
             return [self.style("2", f"  {label} (sent by reference, nothing to save)")]
-        self.media_dir.mkdir(parents=True, exist_ok=True)
         suffix = _media_suffix(message.media, message.kind)
         path = self.media_dir / f"{message.message_id:04d}-{message.kind}{suffix}"
-        path.write_bytes(message.media)
+        try:
+            self.media_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(message.media)
+        except OSError as exc:
+            return [self.style("2", f"  {label} could not be saved to {path}: {exc.strerror}")]
         return [self.style("2", f"  {label} saved to {path}")]
 
     # -- the person's side -------------------------------------------------------------
@@ -242,6 +245,7 @@ class TerminalChat:
 
     async def handle(self, line: str) -> None:
         """One line the person typed."""
+        self._prompt_shown = False  # Enter moved the cursor past the prompt
         text = line.strip()
         if not text:
             self.prompt()
@@ -370,8 +374,9 @@ class TerminalChat:
             if not self.interactive:
                 await self._settle()
 
-    async def run(self, stdin: TextIO | None = None) -> None:
-        """Until /quit, Ctrl-D (end of input), Ctrl-C or SIGTERM."""
+    async def run(self, stdin: TextIO | None = None, banner: Sequence[str] = ()) -> None:
+        """Until /quit, Ctrl-D (end of input), Ctrl-C or SIGTERM. The banner is printed once
+        Ctrl-C is ours, so whoever reads it can already leave cleanly."""
         loop = asyncio.get_running_loop()
         stop_reading = self._start_reading(stdin if stdin is not None else sys.stdin)
         signals: list[signal.Signals] = []
@@ -379,6 +384,8 @@ class TerminalChat:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.stopping.set)
                 signals.append(sig)
+        if banner:
+            self.write([self.style("2", line) for line in banner])
         self.prompt()
         tasks = [asyncio.create_task(self.watch()), asyncio.create_task(self.read_lines())]
         try:

@@ -133,17 +133,15 @@ def _last_state(text: str) -> str:
 
 
 def button_keys(labels: Sequence[str]) -> list[str]:
-    """What to type for each button: 1, 2, 3 … or, on a keyboard whose labels are all
-    different whole numbers (a 0–10 pain scale), the numbers themselves, so typing 3
-    answers 3."""
+    """What to type for each button: 1, 2, 3 … But on a keyboard with a number scale
+    (0–10 pain, perhaps with a "Not now"), typing 3 must answer 3: buttons labelled with
+    distinct whole numbers keep their numbers, the others count on after the largest."""
     stripped = [label.strip() for label in labels]
-    if (
-        stripped
-        and all(label.isdigit() for label in stripped)
-        and len(set(stripped)) == len(stripped)
-    ):
-        return [str(int(label)) for label in stripped]
-    return [str(index) for index in range(1, len(labels) + 1)]
+    numbers = [int(label) for label in stripped if label.isdigit()]
+    if len(numbers) < 2 or len(set(numbers)) != len(numbers):
+        return [str(index) for index in range(1, len(labels) + 1)]
+    following = iter(range(max(numbers) + 1, max(numbers) + 1 + len(labels)))
+    return [str(int(label)) if label.isdigit() else str(next(following)) for label in stripped]
 
 
 def keyboard_rows(markup: dict[str, Any] | None) -> list[list[dict[str, Any]]]:
@@ -164,13 +162,16 @@ def render_buttons(
     for row in rows:
         cells = []
         for button in row:
-            key = f"[{next(keys)}]"
+            key = next(keys)
+            label = str(button.get("text", ""))
+            # A number button whose key is its label: "[3]", not "[3] 3".
+            label = "" if label.strip() == key else label
+            key = f"[{key}]"
             if color:
                 key = sgr("1;33") + key + RESET
-            label = str(button.get("text", ""))
             if "url" in button:
                 label += f" ↗ {button['url']}"
-            cells.append(f"{key} {label}")
+            cells.append(f"{key} {label}".rstrip())
         line, line_width = prefix, visible_width(prefix)
         for cell in cells:
             cell_width = visible_width(cell)

@@ -58,7 +58,11 @@ def test_buttons_are_numbered_and_a_number_scale_keeps_its_own_numbers() -> None
     lines = render_buttons(KEYBOARD, color=False, width=80)
     assert lines == ["  [1] Done  [2] Skip", "  [3] Why?"]
     assert button_keys([str(n) for n in range(11)]) == [str(n) for n in range(11)]
+    assert button_keys(["0", "1", "2", "🛑 Not now"]) == ["0", "1", "2", "3"]
     assert button_keys(["1 – mild", "2 – bad"]) == ["1", "2"]
+    assert button_keys(["1", "1", "Back"]) == ["1", "2", "3"]
+    scale = {"inline_keyboard": [[{"text": "0"}, {"text": "1"}], [{"text": "Not now"}]]}
+    assert render_buttons(scale, color=False, width=80) == ["  [0]  [1]", "  [2] Not now"]
 
 
 def _chat(emulator: BotApiEmulator, tmp_path: Path) -> TerminalChat:
