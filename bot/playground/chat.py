@@ -385,7 +385,7 @@ class TerminalChat:
                 loop.add_signal_handler(sig, self.stopping.set)
                 signals.append(sig)
         if banner:
-            self.write([self.style("2", line) for line in banner])
+            self.write([self.style("2", row) for line in banner for row in wrap(line, self.width)])
         self.prompt()
         tasks = [asyncio.create_task(self.watch()), asyncio.create_task(self.read_lines())]
         try:
