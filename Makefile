@@ -12,11 +12,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# With no TELEGRAM_BOT_TOKEN on a terminal, `make run` opens the local playground.
 run: $(STAMP)
 	$(PY) -m bot
 
+# The playground on purpose, token or not: make playground ARGS="--speed 10"
 playground: $(STAMP)
-	$(PY) -m bot playground
+	$(PY) -m bot playground $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check bot db tests bench

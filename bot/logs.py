@@ -4,6 +4,7 @@ including in URLs that httpx or PTB might log at DEBUG."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 
 class RedactFilter(logging.Filter):
@@ -27,8 +28,14 @@ class RedactFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: list[str]) -> None:
-    handler = logging.StreamHandler()
+def configure_logging(level: str, secrets: list[str], *, file: Path | None = None) -> None:
+    """Log to stderr, or to `file` (the playground: log lines would garble its chat)."""
+    handler: logging.Handler
+    if file is None:
+        handler = logging.StreamHandler()
+    else:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter(secrets))
     root = logging.getLogger()

@@ -82,6 +82,14 @@ class ChatUser:
 
     async def press_data(self, data: str, message: StoredMessage, *, timeout: float = 5.0) -> Event:
         """Send a callback query with exactly this data, as an old or forged button would."""
+        query_id = await self.press_nowait(data, message)
+        return await self.emulator.wait_for(
+            lambda e: e.kind == "answer" and e.callback_query_id == query_id, timeout=timeout
+        )
+
+    async def press_nowait(self, data: str, message: StoredMessage) -> str:
+        """Send the callback query and return its id without waiting for the answer (the
+        playground shows the answer whenever it comes)."""
         query_id = self.emulator.new_callback_id(self.chat_id)
         await self.emulator.push_update(
             {
@@ -94,9 +102,7 @@ class ChatUser:
                 }
             }
         )
-        return await self.emulator.wait_for(
-            lambda e: e.kind == "answer" and e.callback_query_id == query_id, timeout=timeout
-        )
+        return query_id
 
     # -- what the user sees ----------------------------------------------------------------
 

@@ -72,6 +72,11 @@ class StoredMessage:
         return self.text
 
     @property
+    def file_id(self) -> str:
+        """The id the emulator gives this message's photo or animation."""
+        return f"{self.kind}-{self.chat_id}-{self.message_id}"
+
+    @property
     def buttons(self) -> list[dict[str, Any]]:
         if not self.reply_markup:
             return []
@@ -93,7 +98,19 @@ class StoredMessage:
         if self.kind == "text":
             result["text"] = self.plain
         else:
-            result["caption"] = self.plain
+            if self.plain:
+                result["caption"] = self.plain
+            # What Telegram answers for a sent photo or animation: the file_id lets the bot
+            # send the same file again without uploading it.
+            file = {
+                "file_id": self.file_id,
+                "file_unique_id": self.file_id,
+                "file_size": len(self.media or b""),
+            }
+            if self.kind == "photo":
+                result["photo"] = [{**file, "width": 640, "height": 480}]
+            elif self.kind == "animation":
+                result["animation"] = {**file, "width": 640, "height": 480, "duration": 1}
         if self.edits:
             result["edit_date"] = self.date
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
@@ -461,6 +478,8 @@ class BotApiEmulator:
         markup = self._markup(params)
         self._check_flood(chat_id)
         media = params.get(media_key) if media_key else None
+        if isinstance(media, str) and media in self.files:
+            media = self.files[media]  # sent again by file_id
         message = StoredMessage(
             chat_id=chat_id,
             message_id=next(self._message_ids[chat_id]),
@@ -473,6 +492,8 @@ class BotApiEmulator:
             media=media if isinstance(media, bytes) else None,
         )
         self.messages[(chat_id, message.message_id)] = message
+        if message.media is not None:
+            self.files[message.file_id] = message.media
         await self._record("send", chat_id, message=message, text=message.plain)
         return message.to_api()
 

@@ -1,0 +1,149 @@
+"""The playground's pure parts: how messages look, how edits collapse, which settings win."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError
+from bot.emulator import BotApiEmulator, ChatUser, Event, StoredMessage
+from bot.playground import PlaygroundOptions, playground_settings
+from bot.playground.chat import TerminalChat
+from bot.playground.render import (
+    RESET,
+    button_keys,
+    html_to_terminal,
+    render_buttons,
+    strip_ansi,
+    visible_width,
+    wrap,
+)
+
+KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "Done", "callback_data": "d"}, {"text": "Skip", "callback_data": "s"}],
+        [{"text": "Why?", "callback_data": "w"}],
+    ]
+}
+
+
+def test_html_becomes_ansi_on_a_colour_terminal_and_plain_text_elsewhere() -> None:
+    text = "<b>Hold</b> for <i>20</i> s &amp; breathe: <code>/routine</code>"
+    assert html_to_terminal(text, color=False) == "Hold for 20 s & breathe: /routine"
+    styled = html_to_terminal(text, color=True)
+    assert "\033[0;1mHold" + RESET in styled
+    assert "\033[0;3m20" in styled
+    assert strip_ansi(styled) == "Hold for 20 s & breathe: /routine"
+
+
+def test_nested_tags_restore_the_outer_style_and_links_show_their_address() -> None:
+    styled = html_to_terminal("<b>bold <i>both</i> bold</b>", color=True)
+    assert "\033[0;1;3mboth\033[0;1m bold" in styled
+    link = html_to_terminal('see <a href="https://nhs.uk">the NHS</a>', color=False)
+    assert link == "see the NHS (https://nhs.uk)"
+
+
+def test_wrap_carries_a_style_across_lines_and_resets_at_each_end() -> None:
+    styled = html_to_terminal("<b>" + "word " * 10 + "</b>end", color=True)
+    lines = wrap(styled, 20)
+    assert len(lines) > 2
+    assert all(visible_width(line) <= 20 for line in lines)
+    assert lines[1].startswith("\033[0;1m") and lines[0].endswith(RESET)
+    assert strip_ansi(" ".join(lines)).split() == ["word"] * 10 + ["end"]
+
+
+def test_buttons_are_numbered_and_a_number_scale_keeps_its_own_numbers() -> None:
+    lines = render_buttons(KEYBOARD, color=False, width=80)
+    assert lines == ["  [1] Done  [2] Skip", "  [3] Why?"]
+    assert button_keys([str(n) for n in range(11)]) == [str(n) for n in range(11)]
+    assert button_keys(["0", "1", "2", "🛑 Not now"]) == ["0", "1", "2", "3"]
+    assert button_keys(["1 – mild", "2 – bad"]) == ["1", "2"]
+    assert button_keys(["1", "1", "Back"]) == ["1", "2", "3"]
+    scale = {"inline_keyboard": [[{"text": "0"}, {"text": "1"}], [{"text": "Not now"}]]}
+    assert render_buttons(scale, color=False, width=80) == ["  [0]  [1]", "  [2] Not now"]
+
+
+def _chat(emulator: BotApiEmulator, tmp_path: Path) -> TerminalChat:
+    return TerminalChat(
+        emulator, ChatUser(emulator), media_dir=tmp_path, out=io.StringIO(), color=False
+    )
+
+
+def test_a_countdown_prints_one_short_line_per_tick(tmp_path: Path) -> None:
+    emulator = BotApiEmulator()
+    chat = _chat(emulator, tmp_path)
+    message = StoredMessage(
+        chat_id=1001,
+        message_id=7,
+        date=0,
+        from_bot=True,
+        text="<b>Hold for 20 seconds</b>\n⏱ 20 s left",
+        parse_mode="HTML",
+        reply_markup=KEYBOARD,
+    )
+    first = chat.render_event(Event(1, "send", 1001, message, message.plain), [])
+    assert "Hold for 20 seconds" in "\n".join(first)
+    assert "  [1] Done  [2] Skip" in first
+
+    message.text = "<b>Hold for 20 seconds</b>\n⏱ 10 s left"
+    tick = chat.render_event(Event(2, "edit", 1001, message, message.plain), [])
+    assert tick == ["  ✎ #7: ⏱ 10 s left"]
+
+    # Two edits in one burst: only the newest is printed.
+    message.text = "<b>Hold for 20 seconds</b>\n⏱ 5 s left"
+    older = Event(3, "edit", 1001, message, message.plain)
+    newer = Event(4, "edit", 1001, message, message.plain)
+    assert chat.render_event(older, [newer]) == []
+    assert chat.render_event(newer, []) == ["  ✎ #7: ⏱ 5 s left"]
+    assert chat.render_event(newer, []) == []
+
+
+def test_photos_are_saved_and_their_path_printed(tmp_path: Path) -> None:
+    emulator = BotApiEmulator()
+    chat = _chat(emulator, tmp_path)
+    photo = StoredMessage(
+        chat_id=1001,
+        message_id=3,
+        date=0,
+        from_bot=True,
+        text="Knee hug",
+        kind="photo",
+        media=b"\x89PNG\r\n fake",
+    )
+    lines = chat.render_event(Event(1, "send", 1001, photo, "Knee hug"), [])
+    saved = tmp_path / "0003-photo.png"
+    assert saved.read_bytes() == b"\x89PNG\r\n fake"
+    assert f"  🖼 photo saved to {saved}" in lines
+
+
+def test_callback_answers_print_as_toasts(tmp_path: Path) -> None:
+    chat = _chat(BotApiEmulator(), tmp_path)
+    event = Event(1, "answer", 1001, text="Thanks!", callback_query_id="1")
+    assert chat.render_event(event, []) == ["  (toast) Thanks!"]
+
+
+def test_the_playground_ignores_the_live_token_api_and_database() -> None:
+    environ = {
+        "TELEGRAM_BOT_TOKEN": "not even well-formed",
+        "TELEGRAM_API_URL": "https://api.telegram.org",
+        "DATABASE_PATH": "data/backcoach.sqlite3",
+        "REMINDER_SWEEP_SECONDS": "60",
+    }
+    settings = playground_settings(PlaygroundOptions(speed=10), environ)
+    assert settings.database_path == Path("data/playground.sqlite3")
+    assert settings.token != environ["TELEGRAM_BOT_TOKEN"]
+    assert settings.speed == 10
+    assert settings.reminder_sweep_seconds == pytest.approx(6)
+
+    chosen = playground_settings(PlaygroundOptions(database=Path("/tmp/x.sqlite3")), environ)
+    assert chosen.database_path == Path("/tmp/x.sqlite3")
+    assert chosen.speed == 1
+
+
+def test_speed_comes_from_the_environment_unless_given() -> None:
+    assert playground_settings(PlaygroundOptions(), {"BACKCOACH_SPEED": "5"}).speed == 5
+    assert playground_settings(PlaygroundOptions(speed=2), {"BACKCOACH_SPEED": "5"}).speed == 2
+    with pytest.raises(ConfigError):
+        playground_settings(PlaygroundOptions(speed=0), {})
