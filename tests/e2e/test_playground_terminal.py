@@ -147,7 +147,6 @@ def test_playground_routine_through_a_timed_hold(playground: pexpect.spawn) -> N
     _quit(child)
 
 
-@pytest.mark.xfail(strict=False, reason="waits for the question answerer (branch answers)")
 def test_playground_session_from_start_to_a_question(playground: pexpect.spawn) -> None:
     """The whole of issue 5's session: safety screen, a timed hold, a question, /quit."""
     child = playground
