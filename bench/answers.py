@@ -7,22 +7,18 @@ asserted in tests: they depend on the machine. The issue asks for well under 5 m
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
-import re
 import statistics
 import time
 import tomllib
 from pathlib import Path
 
+from bench.machine import PERFORMANCE_MD, describe, write_section
 from bot.content import load_content
 from bot.core.answers import AnswerMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "unit" / "fixtures" / "questions.toml"
-DOC = ROOT / "docs" / "performance.md"
-SECTION = "## Question matcher"
+SECTION = "Question matcher"
 
 
 def _questions() -> list[str]:
@@ -31,33 +27,13 @@ def _questions() -> list[str]:
     return [text for texts in data.values() for text in texts]
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown RAM"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {ram}, Python {platform.python_version()}"
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run(rounds: int) -> str:
-    """Measure and return the markdown section (heading included)."""
+    """Measure and return the markdown section's body."""
     content = load_content()
     builds = []
     for _ in range(5):
@@ -98,9 +74,7 @@ def run(rounds: int) -> str:
         )
 
     lines = [
-        SECTION,
-        "",
-        f"Measured by `python -m bench.answers` on {dt.date.today().isoformat()}: {_machine()}.",
+        f"Measured by `make bench-answers` on {describe()}.",
         f"{len(questions)} labelled questions (tests/unit/fixtures/questions.toml), "
         f"{rounds} rounds; times in milliseconds per `match()` call (time.perf_counter).",
         "",
@@ -120,28 +94,16 @@ def run(rounds: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOC) -> None:
-    """Replace (or add) the section in docs/performance.md, leaving other sections alone."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    section = run(args.rounds)
-    print(section)
+    body = run(args.rounds)
+    print(body)
     if not args.no_write:
-        write_section(section)
-        print(f"wrote {DOC.relative_to(ROOT)}")
+        write_section(SECTION, body)
+        print(f"wrote {PERFORMANCE_MD.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
