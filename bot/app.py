@@ -13,7 +13,7 @@ from bot.context import BotApp, BotContext, Deps
 from bot.core.answers import AnswerMatcher
 from bot.core.clock import Clock, SystemClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, questions, routine, start
+from bot.handlers import errors, help, privacy, questions, routine, safety, start
 from bot.holds import HoldTimers
 from db.connection import Database
 
@@ -77,6 +77,7 @@ def build_application(
 
     help.register(app)
     start.register(app)
+    safety.register(app)
     privacy.register(app)
     routine.register(app)
     questions.register(app)

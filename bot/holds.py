@@ -28,6 +28,7 @@ class HoldTimers:
     def __init__(self) -> None:
         self._jobs: dict[int, list[Job[Any]]] = {}
         self._runs_by_user: dict[int, int] = {}
+        self._users_by_run: dict[int, int] = {}
 
     def arm(
         self,
@@ -66,8 +67,12 @@ class HoldTimers:
             )
         self._jobs[run_id] = jobs
         self._runs_by_user[user_id] = run_id
+        self._users_by_run[run_id] = user_id
 
     def cancel(self, run_id: int) -> None:
+        user_id = self._users_by_run.pop(run_id, None)
+        if user_id is not None and self._runs_by_user.get(user_id) == run_id:
+            del self._runs_by_user[user_id]
         for job in self._jobs.pop(run_id, []):
             if job.removed:
                 continue

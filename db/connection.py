@@ -150,10 +150,12 @@ class Database:
             await self.conn.commit()
             return cursor.rowcount
 
+    # Reads take the lock too: on a shared connection they would otherwise see another
+    # handler's transaction before it commits (or after it rolls back).
     async def fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._lock, self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._lock, self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())

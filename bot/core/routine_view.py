@@ -50,7 +50,9 @@ def _controls(*, hold_running: bool = False) -> list[list[tuple[str, str]]]:
 
 
 def pain_prompt(before: bool) -> Screen:
-    question = "How is your pain right now" if before else "Well done! How is your pain now"
+    question = (
+        "How is your pain right now" if before else "That's the last exercise. How is your pain now"
+    )
     text = f"{question}, from 0 (no pain) to 10 (the worst you can imagine)?"
     rows = [
         [(str(n), f"{Action.PAIN.value}{n}") for n in range(0, 6)],
@@ -122,24 +124,24 @@ def hold_over(step: Step, early: bool) -> str:
     return "⏹ Released early." if early else f"✅ Held {step.seconds} s{_side(step)}."
 
 
-def release(state: RoutineState, plan: Plan) -> Screen:
-    """The new message when a hold ends (a new message, so the phone notifies)."""
+def release(state: RoutineState, plan: Plan, *, early: bool = False) -> Screen:
+    """The new message when a hold ends (a new message, so the phone notifies). When the
+    user let go early there is nothing to announce: just what comes next."""
     exercise = state.exercise(plan)
     step = state.step(plan)
+    opening = "OK, hold over." if early else "🔔 <b>Release now.</b> Gently let go."
     if state.held:
-        text = (
-            f"🔔 <b>Release now.</b> Gently let go. That's the {esc(exercise.name.lower())} done."
-        )
+        text = f"{opening} That's the {esc(exercise.name.lower())} done."
     else:
-        text = f"🔔 <b>Release now.</b> Gently let go.\n\n{esc(step.text)}"
-    screen = exercise_step(state, plan)
-    return Screen(f"{text}", screen.rows)
+        text = f"{opening}\n\n{esc(step.text)}"
+    return Screen(text, exercise_step(state, plan).rows)
 
 
-def paused(state: RoutineState, plan: Plan) -> Screen:
+def paused(state: RoutineState, plan: Plan, *, hold_reset: bool = False) -> Screen:
     where = "the pain check" if state.phase.value.startswith("pain") else state.exercise(plan).name
+    reset = " The hold starts again from the beginning when you resume." if hold_reset else ""
     return Screen(
-        f"⏸ Paused at {esc(where)}. Take your time; press Resume or send /routine when "
+        f"⏸ Paused at {esc(where)}.{reset} Take your time; press Resume or send /routine when "
         "you're ready.",
         [[("▶ Resume", Action.RESUME.value), ("🛑 Stop", Action.STOP.value)]],
     )
@@ -185,7 +187,8 @@ def resume_offer(state: RoutineState, plan: Plan) -> Screen:
 
 
 def summary(result: Summary, safety: Safety) -> Screen:
-    lines = ["<b>Routine complete 🎉</b>"]
+    going_well = result.advice in ("improved", "unchanged") and not result.hurt
+    lines = ["<b>Routine complete 🎉</b>" if going_well else "<b>Routine complete</b>"]
     lines.append(f"Time: {result.minutes} min {result.seconds:02d} s")
     if result.done:
         lines.append("Done: " + esc(", ".join(result.done)))

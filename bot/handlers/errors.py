@@ -26,13 +26,18 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         return
     query = update.callback_query
-    try:
-        if query is not None:
-            # A button must always be answered, or the user's spinner keeps turning.
+    if query is not None:
+        # A button must always be answered, or the user's spinner keeps turning; it may
+        # already be answered (the error came later), so this may fail on its own.
+        try:
             await query.answer("Sorry, something went wrong. Please try again.")
-        chat = update.effective_chat
-        if chat is not None and not isinstance(error, Forbidden):
-            await context.bot.send_message(chat.id, APOLOGY)
+        except Exception:
+            log.debug("the button of update %s was already answered", update_id)
+    chat = update.effective_chat
+    if chat is None or isinstance(error, Forbidden):
+        return
+    try:
+        await context.bot.send_message(chat.id, APOLOGY)
     except Exception:  # the apology itself failed (network down, user blocked us)
         log.warning("could not send the apology for update %s", update_id)
 

@@ -1,8 +1,8 @@
 """Free text, /ask and /why: answered from content by the core's `AnswerMatcher`.
 
-Red flags win over everything, mid-routine too (the routine is paused). During a routine
-a question is answered without losing the step: the buttons above stay usable, and a
-typed pain score counts like a pressed one.
+Red flags win over everything, mid-routine too (the routine is paused and the safety
+check must be taken again). During a routine a question is answered without losing the
+step: the buttons above stay usable, and a typed pain score counts like a pressed one.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.context import BotApp, BotContext
 from bot.core import routine_view as view
 from bot.core.answers import Reply
-from bot.core.routine import Phase, RoutineState
+from bot.core.routine import Action, Phase, RoutineState
 from bot.core.text import split_for_telegram
 from bot.handlers import routine
 from bot.handlers.common import keyboard, remember_user
+from bot.routine_store import load_open
+from db import users
 
 PATTERN = r"^q:"
 _PAIN_SCORE = re.compile(r"^\s*(10|[0-9])\s*(/\s*10)?\s*$")
@@ -51,36 +53,8 @@ def where_in_routine(state: RoutineState, context: BotContext) -> str:
 async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     user = await remember_user(update, context)
-    if message is None or user is None:
-        return
-    text = message.text or ""
-    deps = context.deps
-    state = await routine.load_open(deps, user.user_id)
-    if state is not None and state.phase in (Phase.PAIN_BEFORE, Phase.PAIN_AFTER):
-        score = _PAIN_SCORE.match(text)
-        if score and state.status.value == "active":
-            await routine.typed_pain(context, state, int(score.group(1)))
-            return
-    current = state.exercise(deps.plan).id if state and state.phase is Phase.EXERCISE else None
-    reply = deps.matcher.match(text, exercise=current)
-    if state is None:
-        await send_reply(context, user.chat_id, reply)
-        return
-    if reply.kind == "red_flag":
-        paused = await routine.pause_for_safety(context, state)
-        note = "\n\nI've paused your routine." if paused else ""
-        await send_reply(context, user.chat_id, reply, note)
-        return
-    if reply.kind in ("answer", "smalltalk"):
-        await send_reply(context, user.chat_id, reply, "\n\n" + where_in_routine(state, context))
-        return
-    # Not a question we know, mid-routine: most likely a reply meant for the buttons.
-    await send_reply(
-        context,
-        user.chat_id,
-        Reply(kind="unsure", text="I didn't catch that.", suggestions=reply.suggestions),
-        " " + where_in_routine(state, context),
-    )
+    if message is not None and user is not None:
+        await respond(context, user, message.text or "")
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -94,7 +68,53 @@ async def ask(update: Update, context: BotContext) -> None:
             user.chat_id, "Type your question after /ask, like: /ask why glute bridge?"
         )
         return
-    await send_reply(context, user.chat_id, context.deps.matcher.match(question))
+    await respond(context, user, question)
+
+
+async def respond(context: BotContext, user: users.User, text: str) -> None:
+    """Answer a message; mid-routine, keep the routine's place (or act on a typed score)."""
+    deps = context.deps
+    state = await load_open(deps, user.user_id)
+    if state is not None and state.phase in (Phase.PAIN_BEFORE, Phase.PAIN_AFTER):
+        score = _PAIN_SCORE.match(text)
+        if score and state.status.value == "active":
+            await routine.typed_action(context, state, Action.PAIN, int(score.group(1)))
+            return
+    current = state.exercise(deps.plan).id if state and state.phase is Phase.EXERCISE else None
+    reply = deps.matcher.match(text, exercise=current)
+    if reply.kind == "red_flag":
+        await red_flag(context, user, state, reply)
+        return
+    if state is None:
+        await send_reply(context, user.chat_id, reply)
+        return
+    if reply.kind in ("answer", "smalltalk"):
+        await send_reply(context, user.chat_id, reply, "\n\n" + where_in_routine(state, context))
+        return
+    # Not a question we know, mid-routine: most likely a reply meant for the buttons.
+    await send_reply(
+        context,
+        user.chat_id,
+        Reply(kind="unsure", text="I didn't catch that.", suggestions=reply.suggestions),
+        " " + where_in_routine(state, context),
+    )
+
+
+async def red_flag(
+    context: BotContext, user: users.User, state: RoutineState | None, reply: Reply
+) -> None:
+    """A warning sign wins over everything: answer it first, pause any routine, and ask
+    for the safety check again before the routine can go on."""
+    deps = context.deps
+    await users.set_safety(deps.db, user.user_id, None, deps.now())
+    await send_reply(
+        context,
+        user.chat_id,
+        reply,
+        "\n\nIf this doesn't apply to you after all, send /safety to take the safety check again.",
+    )
+    if state is not None and state.status.value == "active":
+        await routine.typed_action(context, state, Action.PAUSE)
 
 
 async def why(update: Update, context: BotContext) -> None:
@@ -106,7 +126,7 @@ async def why(update: Update, context: BotContext) -> None:
     name = " ".join(context.args or [])
     exercise_id = deps.matcher.find_exercise(name) if name.strip() else None
     if exercise_id is None and not name.strip():
-        state = await routine.load_open(deps, user.user_id)
+        state = await load_open(deps, user.user_id)
         if state is not None and state.phase is Phase.EXERCISE:
             exercise_id = state.exercise(deps.plan).id
     if exercise_id is None:

@@ -1,5 +1,6 @@
 """/routine, /cancel and the routine's buttons: load the state, apply the core's state
-machine, save, and show the result. Timed holds end in a new "Release now" message."""
+machine (through `bot.routine_store`), and show the result. Timed holds end in a new
+"Release now" message."""
 
 from __future__ import annotations
 
@@ -7,29 +8,24 @@ import logging
 import math
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotApp, BotContext, Deps
 from bot.core import routine_view as view
-from bot.core.routine import (
-    Action,
-    InvalidAction,
-    Phase,
-    RoutineState,
-    Transition,
-    apply,
-    summarize,
-)
+from bot.core.routine import Action, Phase, RoutineState, Transition, summarize
 from bot.handlers.common import keyboard, query_message, remember_user
-from bot.handlers.start import send_screen
-from db import routines
+from bot.handlers.safety import send_screen
+from bot.routine_store import load, load_open, perform
+from db import routines, users
 
 log = logging.getLogger(__name__)
 
 PATTERN = r"^r:"
 COUNTDOWN_EVERY = 10  # seconds between countdown edits: Telegram allows ~20 edits a minute
+# Buttons that move a routine forward need a cleared safety screen; these never do.
+_ALWAYS_ALLOWED = {Action.STOP.value, Action.PAUSE.value, view.WHY}
 
 
 def markup(state: RoutineState, screen: view.Screen) -> InlineKeyboardMarkup | None:
@@ -40,59 +36,52 @@ def markup(state: RoutineState, screen: view.Screen) -> InlineKeyboardMarkup | N
     return keyboard([[(label, prefix + token) for label, token in row] for row in screen.rows])
 
 
-async def load(deps: Deps, run_id: int) -> RoutineState | None:
-    row = await routines.get(deps.db, run_id)
-    if row is None:
-        return None
-    return RoutineState.from_row(row, tuple(await routines.outcomes(deps.db, run_id)))  # type: ignore[arg-type]
+# -- showing -------------------------------------------------------------------------------
 
 
-async def load_open(deps: Deps, user_id: int) -> RoutineState | None:
-    row = await routines.open_for_user(deps.db, user_id)
-    if row is None:
-        return None
-    return await load(deps, int(row["id"]))
-
-
-# -- sending -------------------------------------------------------------------------------
-
-
-async def send(context: BotContext, state: RoutineState, screen: view.Screen) -> Message:
-    """A new message with live buttons; remembered as the routine's current message."""
+async def send(
+    context: BotContext, state: RoutineState, screen: view.Screen, *, live: bool = True
+) -> Message:
+    """A new message. With `live`, its buttons become the routine's current ones."""
     message = await context.bot.send_message(
         state.chat_id, screen.text, reply_markup=markup(state, screen)
     )
-    if screen.rows:
+    if live and screen.rows:
         await routines.set_message(context.deps.db, state.run_id, message.message_id)
     return message
 
 
 async def edit(
     context: BotContext, message: Message | None, state: RoutineState, screen: view.Screen
-) -> None:
-    """Edit the pressed message into `screen`; send anew if it can no longer be edited."""
-    if message is not None:
-        try:
-            await message.edit_text(screen.text, reply_markup=markup(state, screen))
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.info("could not edit message %s (%s); sending anew", message.id, exc)
-                await send(context, state, screen)
-            return
-        if screen.rows:
-            await routines.set_message(context.deps.db, state.run_id, message.message_id)
-        return
-    await send(context, state, screen)
+) -> Message:
+    """Edit `message` into `screen`, or send anew when there is none or it can't be edited;
+    returns the message now showing the screen."""
+    if message is None:
+        return await send(context, state, screen)
+    try:
+        await message.edit_text(screen.text, reply_markup=markup(state, screen))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            log.info("could not edit message %s (%s); sending anew", message.id, exc)
+            return await send(context, state, screen)
+    if screen.rows:
+        await routines.set_message(context.deps.db, state.run_id, message.message_id)
+    return message
 
 
-async def strip_buttons(message: Message | None) -> None:
+async def strip_buttons(context: BotContext, chat_id: int, message_id: int | None) -> None:
     """Old steps keep their text but lose their buttons, so nobody presses them later."""
-    if message is None or not message.reply_markup:
+    if message_id is None:
         return
     try:
-        await message.edit_reply_markup(reply_markup=None)
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest as exc:
-        log.debug("could not remove buttons from message %s: %s", message.id, exc)
+        log.debug("could not remove buttons from message %s: %s", message_id, exc)
+
+
+async def strip(context: BotContext, message: Message | None) -> None:
+    if message is not None and message.reply_markup:
+        await strip_buttons(context, message.chat_id, message.message_id)
 
 
 def current_screen(state: RoutineState, deps: Deps) -> view.Screen:
@@ -110,6 +99,14 @@ def current_screen(state: RoutineState, deps: Deps) -> view.Screen:
     return view.exercise_step(state, plan)
 
 
+async def redraw(context: BotContext, state: RoutineState, message: Message | None) -> None:
+    """Show where the routine is now, in `message` or a new one. A running hold's timers
+    follow the message that shows its countdown."""
+    shown = await edit(context, message, state, current_screen(state, context.deps))
+    if state.holding:
+        arm(context, state, shown.message_id)
+
+
 # -- commands ------------------------------------------------------------------------------
 
 
@@ -120,8 +117,7 @@ async def start_routine(update: Update, context: BotContext) -> None:
         return
     deps = context.deps
     if user.safety_status is None:
-        await context.bot.send_message(user.chat_id, "First, a quick safety check.")
-        await send_screen(update, context)
+        await send_screen(context, user.chat_id)
         return
     if user.safety_status != "cleared":
         advice = (
@@ -137,7 +133,8 @@ async def start_routine(update: Update, context: BotContext) -> None:
         return
     state = await load_open(deps, user.user_id)
     if state is not None:
-        await send(context, state, view.resume_offer(state, deps.plan))
+        # Not live: the routine's own message keeps its buttons (and a hold its countdown).
+        await send(context, state, view.resume_offer(state, deps.plan), live=False)
         return
     await begin(context, user.user_id, user.chat_id)
 
@@ -149,7 +146,7 @@ async def begin(context: BotContext, user_id: int, chat_id: int) -> None:
     except routines.AlreadyOpen:
         state = await load_open(deps, user_id)
         if state is not None:
-            await send(context, state, view.resume_offer(state, deps.plan))
+            await send(context, state, view.resume_offer(state, deps.plan), live=False)
         return
     state = RoutineState.from_row(row)
     await send(context, state, view.pain_prompt(before=True))
@@ -165,9 +162,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     if state is None:
         await context.bot.send_message(user.chat_id, "There's nothing to cancel right now.")
         return
-    result = await perform(deps, state, Action.STOP)
-    stopped = result.state if isinstance(result, Transition) else state
-    await context.bot.send_message(user.chat_id, view.stopped(stopped, deps.plan).text)
+    await typed_action(context, state, Action.STOP)
 
 
 # -- buttons -------------------------------------------------------------------------------
@@ -197,13 +192,14 @@ async def on_button(update: Update, context: BotContext) -> None:
     _, version, token = parsed
     message = query_message(update)
     if version != state.version:
-        if message is not None and message.message_id == state.message_id:
-            await query.answer("Got it.")  # a double tap on the live message
-            return
-        await query.answer("That button is from an earlier step. Here's where you are.")
-        await strip_buttons(message)
-        await send(context, state, current_screen(state, deps))
+        await stale_press(query, context, state, version, message)
         return
+    if token not in _ALWAYS_ALLOWED:
+        profile = await users.get(deps.db, user.id)
+        if profile is None or profile.safety_status != "cleared":
+            await query.answer("Please take the safety check first.")
+            await send_screen(context, state.chat_id)
+            return
     if token == view.WHY:
         await query.answer()
         why = state.exercise(deps.plan).why.text if state.phase is Phase.EXERCISE else None
@@ -211,16 +207,41 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if token == view.SHOW:
         await query.answer()
-        await strip_buttons(message)
-        await send(context, state, current_screen(state, deps))
+        await strip(context, message)
+        await redraw(context, state, None)
         return
     if token == view.RESTART:
         await query.answer("Starting over.")
         await perform(deps, state, Action.STOP)
-        await strip_buttons(message)
+        await strip_buttons(context, state.chat_id, state.message_id)
+        await strip(context, message)
         await begin(context, state.user_id, state.chat_id)
         return
     await act(update, context, state, token, message)
+
+
+async def stale_press(
+    query: CallbackQuery,
+    context: BotContext,
+    state: RoutineState,
+    version: int,
+    message: Message | None,
+) -> None:
+    """A button drawn for an older version of the routine: never apply it twice."""
+    live = message is not None and message.message_id == state.message_id
+    if live:
+        # A double tap, or a screen that fell behind (an edit failed, a red flag paused
+        # the routine): bring it up to date; unchanged screens cost nothing.
+        await query.answer()
+        await redraw(context, state, message)
+    elif version == state.version - 1:
+        # A double tap on a message the first tap just replaced with a new one.
+        await query.answer("Got it.")
+        await strip(context, message)
+    else:
+        await query.answer("That button is from an earlier step. Here's where you are.")
+        await strip(context, message)
+        await redraw(context, state, None)
 
 
 async def act(
@@ -242,58 +263,17 @@ async def act(
     await show_transition(context, state, result, action, message)
 
 
-async def perform(
-    deps: Deps, state: RoutineState, action: Action, *, value: int | None = None
-) -> Transition | str:
-    """Apply `action` and save it; the saved transition, or a short reason it didn't apply."""
-    now = deps.now()
-    hold_ends_at = None
-    if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
-        hold_ends_at = now + deps.settings.scaled(state.step(deps.plan).seconds)
-    try:
-        result = apply(state, action, deps.plan, now=now, value=value, hold_ends_at=hold_ends_at)
-    except InvalidAction as exc:
-        log.info("routine %s: %s does not fit (%s)", state.run_id, action.name, exc)
-        return "That doesn't fit this step."
-    if not await save(deps, state, result):
-        return "Got it."  # someone (a double tap, the timer) changed it first
-    return result
-
-
-async def typed_pain(context: BotContext, state: RoutineState, score: int) -> None:
-    """A pain score typed instead of pressed: the same as pressing its button."""
-    result = await perform(context.deps, state, Action.PAIN, value=score)
+async def typed_action(
+    context: BotContext, state: RoutineState, action: Action, value: int | None = None
+) -> bool:
+    """An action typed rather than pressed ("7" for a pain score, "pause", /cancel): the
+    same as pressing its button, with the answer as a new message. True if it applied."""
+    result = await perform(context.deps, state, action, value=value)
     if isinstance(result, str):
-        return
-    if state.message_id is not None:
-        try:
-            await context.bot.edit_message_reply_markup(
-                chat_id=state.chat_id, message_id=state.message_id, reply_markup=None
-            )
-        except BadRequest as exc:
-            log.debug("could not remove the pain buttons: %s", exc)
-    await show_transition(context, state, result, Action.PAIN, None)
-
-
-async def pause_for_safety(context: BotContext, state: RoutineState) -> bool:
-    """A red flag typed mid-routine pauses it (holds included); True if it was paused."""
-    if state.status.value != "active":
         return False
-    result = await perform(context.deps, state, Action.PAUSE)
-    return not isinstance(result, str)
-
-
-async def save(deps: Deps, old: RoutineState, result: Transition) -> bool:
-    saved = await routines.save(
-        deps.db,
-        result.state.to_row(),
-        expected_version=old.version,
-        outcome=result.outcome,
-        now=deps.now(),
-    )
-    if saved and old.holding and not result.state.holding:
-        deps.holds.cancel(old.run_id)
-    return saved
+    await strip_buttons(context, state.chat_id, state.message_id)
+    await show_transition(context, state, result, action, None)
+    return True
 
 
 async def show_transition(
@@ -311,9 +291,9 @@ async def show_transition(
     if action is Action.STOP:
         await edit(context, message, new, view.stopped(new, plan))
     elif action is Action.PAUSE:
-        await edit(context, message, new, view.paused(new, plan))
+        await edit(context, message, new, view.paused(new, plan, hold_reset=old.holding))
     elif action is Action.RESUME:
-        await edit(context, message, new, current_screen(new, deps))
+        await redraw(context, new, message)
     elif action is Action.HURT:
         exercise = old.exercise(plan)
         log.info("routine %s: the user reported pain during %s", old.run_id, exercise.id)
@@ -328,15 +308,15 @@ async def show_transition(
             new.chat_id, view.summary(summarize(new, plan), deps.content.safety).text
         )
     elif action is Action.START_HOLD:
-        await strip_buttons(message)
+        await strip(context, message)
         countdown = await send(context, new, view.hold_countdown(new, plan, new.step(plan).seconds))
         arm(context, new, countdown.message_id)
     elif action is Action.RELEASE:
         await edit(context, message, new, view.Screen(view.hold_over(old.step(plan), early=True)))
-        await send(context, new, view.release(new, plan))
+        await send(context, new, view.release(new, plan, early=True))
     elif result.outcome is not None:
         # An exercise ended (done or skipped): its card keeps its text, the next one is new.
-        await strip_buttons(message)
+        await strip(context, message)
         if action is Action.SKIP:
             skipped = old.exercise(plan).name
             await context.bot.send_message(
@@ -411,8 +391,8 @@ async def on_hold_end(context: BotContext) -> None:
     state = await load(deps, data["run_id"])
     if state is None or state.hold_ends_at != data["ends_at"] or state.status.value != "active":
         return  # released early, paused, stopped or restarted meanwhile
-    result = apply(state, Action.RELEASE, deps.plan, now=deps.now())
-    if not await save(deps, state, result):
+    result = await perform(deps, state, Action.RELEASE)
+    if isinstance(result, str):
         return
     step = state.step(deps.plan)
     try:
@@ -428,29 +408,39 @@ async def restore_holds(app: BotApp) -> None:
     """After a restart: re-arm holds still running; close those that ended while we were
     down without a late "release now" (the user sees the step when they come back)."""
     deps: Deps = app.bot_data["deps"]
-    now = deps.now()
+    context = BotContext(app)
     for row in await routines.holding(deps.db):
-        state = RoutineState.from_row(row)
-        if state.hold_ends_at is not None and state.hold_ends_at > now + 0.5:
-            context = BotContext(app)
-            arm(context, state, state.message_id or 0)
-            continue
-        result = apply(state, Action.RELEASE, deps.plan, now=now)
-        if not await save(deps, state, result):
-            continue
-        log.info("routine %s: a hold ended while the bot was down", state.run_id)
-        # Quietly turn the countdown into the next step: an edit, so no late notification.
-        if state.message_id is not None:
-            screen = view.exercise_step(result.state, deps.plan)
-            try:
-                await app.bot.edit_message_text(
-                    screen.text,
-                    chat_id=state.chat_id,
-                    message_id=state.message_id,
-                    reply_markup=markup(result.state, screen),
-                )
-            except BadRequest as exc:
-                log.info("routine %s: could not update the countdown (%s)", state.run_id, exc)
+        try:
+            await _restore_hold(context, int(row["id"]))
+        except Exception:  # one broken routine must not keep the bot from starting
+            log.exception("routine %s: could not restore its hold", row["id"])
+
+
+async def _restore_hold(context: BotContext, run_id: int) -> None:
+    deps = context.deps
+    state = await load(deps, run_id)
+    if state is None or not state.holding:
+        return
+    assert state.hold_ends_at is not None
+    if state.hold_ends_at > deps.now() + 0.5:
+        arm(context, state, state.message_id or 0)
+        return
+    result = await perform(deps, state, Action.RELEASE)
+    if isinstance(result, str):
+        return
+    log.info("routine %s: a hold ended while the bot was down", state.run_id)
+    # Quietly turn the countdown into the next step: an edit, so no late notification.
+    if state.message_id is not None:
+        screen = view.exercise_step(result.state, deps.plan)
+        try:
+            await context.bot.edit_message_text(
+                screen.text,
+                chat_id=state.chat_id,
+                message_id=state.message_id,
+                reply_markup=markup(result.state, screen),
+            )
+        except BadRequest as exc:
+            log.info("routine %s: could not update the countdown (%s)", state.run_id, exc)
 
 
 def register(app: BotApp) -> None:

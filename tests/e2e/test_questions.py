@@ -97,12 +97,22 @@ async def test_a_typed_pain_score_counts_like_a_pressed_one(bot: BotApp, user: C
     assert row["pain_before"] == 7
 
 
-async def test_a_red_flag_mid_routine_pauses_it(bot: BotApp, user: ChatUser) -> None:
+async def test_a_red_flag_mid_routine_pauses_it_until_the_safety_check_is_retaken(
+    bot: BotApp, user: ChatUser
+) -> None:
     await clear_safety(user)
     await begin_routine(user)
+    card = user.find_button_message("Next")
     await user.send("my leg is going numb")
     answer = await user.expect_message()
-    assert "doctor" in answer.plain.lower()
-    assert "paused your routine" in answer.plain
+    assert "doctor" in answer.plain.lower() and "/safety" in answer.plain
+    paused = await user.expect_message("Paused at Back flexion stretch")
+    row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
+    assert row["status"] == "paused"
+    # The old step's buttons are gone; Resume asks for the safety check first.
+    assert card.buttons == []
+    answer_event = await user.press("Resume", paused)
+    assert "safety check first" in answer_event.text
+    await user.expect_message("safety check")
     row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
     assert row["status"] == "paused"

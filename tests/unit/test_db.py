@@ -106,3 +106,32 @@ async def test_finished_between_counts_only_finished_routines_in_the_window(
     await routines.save(db, state.to_row(), expected_version=0, outcome=None, now=200.0)
     assert await routines.finished_between(db, 7, 150.0, 250.0)
     assert not await routines.finished_between(db, 7, 250.0, 350.0)
+
+
+async def test_a_routine_whose_step_was_edited_away_is_stopped_not_crashed(
+    db: Database,
+) -> None:
+    from bot.config import Settings
+    from bot.context import Deps
+    from bot.core.answers import AnswerMatcher
+    from bot.core.clock import SystemClock
+    from bot.holds import HoldTimers
+    from bot.routine_store import load
+
+    content = load_content()
+    deps = Deps(
+        settings=Settings(token="1:x"),
+        content=content,
+        clock=SystemClock(),
+        plan=PLAN,
+        holds=HoldTimers(),
+        matcher=AnswerMatcher(content),
+        _db=db,
+    )
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    row = await routines.create(db, 7, 7, 1.0)
+    await db.execute(
+        "UPDATE routine_runs SET phase = 'exercise', exercise_index = 9 WHERE id = ?", (row["id"],)
+    )
+    state = await load(deps, row["id"])
+    assert state is not None and state.status.value == "stopped"
