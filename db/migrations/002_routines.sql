@@ -1,0 +1,2 @@
+-- Placeholder in the `reminders` branch only: 002 belongs to the routine tables (lead's
+-- branch). The migration loader requires numbers without gaps; replace this on merge.
