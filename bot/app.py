@@ -11,8 +11,9 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.context import BotApp, BotContext, Deps
 from bot.core.clock import Clock, SystemClock
-from bot.handlers import errors, help, privacy, start
+from bot.handlers import errors, help, privacy, reminders, start
 from bot.holds import HoldTimers
+from bot.reminders import ReminderService
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,16 @@ async def _post_init(app: BotApp) -> None:
     deps._db = await Database.open(deps.settings.database_path)
     await help.set_commands(app)
     await deps.holds.restore(app)
+    if deps.reminders is not None:
+        await deps.reminders.start(app)
     log.info("BackCoach is ready (database %s)", deps.settings.database_path)
+
+
+async def _post_stop(app: BotApp) -> None:
+    """After updates stop, before the HTTP client closes: let reminder sends finish."""
+    deps = deps_of(app)
+    if deps.reminders is not None:
+        await deps.reminders.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -59,15 +69,18 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
     deps = Deps(settings=settings, content=content, clock=clock, holds=HoldTimers())
+    deps.reminders = ReminderService(deps)
     app.bot_data["deps"] = deps
 
     start.register(app)
     help.register(app)
     privacy.register(app)
+    reminders.register(app)
     errors.register(app)
     help.register_fallbacks(app, FALLBACK_GROUP)
     return app

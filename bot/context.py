@@ -15,6 +15,7 @@ from db.connection import Database
 
 if TYPE_CHECKING:
     from bot.holds import HoldTimers
+    from bot.reminders import ReminderService
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Deps:
     content: Content
     clock: Clock
     holds: HoldTimers
+    # Daily reminders: the sweep job and the paced send queue (started in post_init).
+    reminders: ReminderService | None = None
     # Opened in post_init, closed in post_shutdown.
     _db: Database | None = None
 
