@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -156,12 +157,14 @@ class ReminderService:
                 "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
             )
         interval = self.deps.settings.scaled(self.deps.settings.reminder_sweep_seconds)
-        # Catch up right away, then wake on the sweep interval (each minute by default).
+        # Catch up right away, then wake on the sweep interval (each minute by default),
+        # aligned to whole intervals of real time (reminders are at whole minutes) plus a
+        # little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59.
         app.job_queue.run_once(self._job, 0.0, name="reminder-sweep-start")
         app.job_queue.run_repeating(
             self._job,
             interval=interval,
-            first=interval,
+            first=interval - (time.time() % interval) + min(0.2, interval / 10),
             name="reminder-sweep",
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )

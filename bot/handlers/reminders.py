@@ -358,7 +358,7 @@ async def on_button(update: Update, context: BotContext) -> int:
         await query.answer()
         _pop_pending(context)
         return await _have_time(update, context, parts[2], direct=False)
-    if kind == "m:d" and len(parts) == 4 and time_from_hhmm(parts[2]) and parts[3] in "aw":
+    if kind == "m:d" and len(parts) == 4 and time_from_hhmm(parts[2]) and parts[3] in ("a", "w"):
         reminder = await service.set_time(user.user_id, parts[2], parts[3] == "w")
         await query.answer()
         if reminder is None:  # no zone yet (an old button): ask it, then save
@@ -403,7 +403,7 @@ async def _change_status(update: Update, context: BotContext, parts: list[str]) 
     service = _service(context)
     reminder: Reminder | None = None
     note = ""
-    if parts[:2] == ["m", "wd"] and len(parts) == 3 and parts[2] in "01":
+    if parts[:2] == ["m", "wd"] and len(parts) == 3 and parts[2] in ("0", "1"):
         reminder = await service.set_weekdays(user.id, parts[2] == "1")
     elif parts[:2] == ["m", "p"] and len(parts) == 3 and parts[2].isdigit():
         days = int(parts[2])
