@@ -149,6 +149,15 @@ def make_burst(path: Path, minute_start: float, deliver: int) -> list[int]:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process. VmHWM, not ru_maxrss: on Linux a child's
+    ru_maxrss starts from the parent's peak at fork, which here is the seeder's."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        found = re.search(r"VmHWM:\s*(\d+) kB", status)
+        if found:
+            return int(found.group(1)) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -216,7 +225,7 @@ async def child_deliver(db_path: Path, minute_start: float, ids: list[int]) -> d
     from bot.core.clock import FakeClock
     from bot.emulator import BotApiEmulator, ChatUser
 
-    emulator = BotApiEmulator(flood_limit_per_second=30, per_chat_limit_per_second=1)
+    emulator = BotApiEmulator(flood_limit_per_second=30)
     await emulator.start()
     clock = FakeClock(datetime.fromtimestamp(minute_start + 59, UTC))
     settings = Settings(
