@@ -13,8 +13,9 @@ from bot.context import BotApp, BotContext, Deps
 from bot.core.answers import AnswerMatcher
 from bot.core.clock import Clock, SystemClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, questions, routine, safety, start
+from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
 from bot.holds import HoldTimers
+from bot.reminders import ReminderService
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,16 @@ async def _post_init(app: BotApp) -> None:
     deps._db = await Database.open(deps.settings.database_path)
     await help.set_commands(app)
     await routine.restore_holds(app)
+    if deps.reminders is not None:
+        await deps.reminders.start(app)
     log.info("BackCoach is ready (database %s)", deps.settings.database_path)
+
+
+async def _post_stop(app: BotApp) -> None:
+    """After updates stop, before the HTTP client closes: let reminder sends finish."""
+    deps = deps_of(app)
+    if deps.reminders is not None:
+        await deps.reminders.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -62,6 +72,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -73,6 +84,7 @@ def build_application(
         holds=HoldTimers(),
         matcher=AnswerMatcher(content),
     )
+    deps.reminders = ReminderService(deps)
     app.bot_data["deps"] = deps
 
     help.register(app)
@@ -81,6 +93,8 @@ def build_application(
     privacy.register(app)
     routine.register(app)
     questions.register(app)
+    # The reminder set-up conversation reads typed times and places: before free text.
+    reminders.register(app)
     errors.register(app)
     questions.register_free_text(app)
     help.register_fallbacks(app)  # last

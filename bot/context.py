@@ -17,6 +17,7 @@ from db.connection import Database
 
 if TYPE_CHECKING:
     from bot.holds import HoldTimers
+    from bot.reminders import ReminderService
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Deps:
     plan: Plan
     holds: HoldTimers
     matcher: AnswerMatcher
+    # Daily reminders: the sweep job and the paced send queue (started in post_init).
+    reminders: ReminderService | None = None
     # Opened in post_init, closed in post_shutdown.
     _db: Database | None = None
 

@@ -1,0 +1,458 @@
+"""The daily reminder service: the user's changes, the sweep, and the send of each reminder.
+
+Built for a million users: the database is the truth. Each reminder row keeps its next
+due instant (UTC) in an indexed column, so one recurring job ("the sweep") reads only
+what is due with one index walk; there is no in-memory job per user, and start-up does
+one indexed query, whatever the number of users.
+
+Exactly once per user and scheduled day:
+- The sweep hands due rows to a paced queue (`bot.sending.PacedSender`).
+- Right before the HTTP call the row is *claimed* (`sending_at` set, committed) only if it
+  is still due as the sweep saw it. After Telegram accepted the message, one transaction
+  stores the sent-mark (`last_date`), computes and stores the next due instant, and
+  clears the claim.
+- A send that surely failed (429, network error, timeout, as the issue asks) releases
+  the claim: the reminder stays due and is retried until it is really sent.
+- A claim still set at start-up means the process died *during* the HTTP call: we cannot
+  know whether Telegram got it, and a duplicate is worse than one missed nudge, so it
+  counts as sent and is advanced. That window is one HTTP call; a crash anywhere else
+  loses nothing and duplicates nothing. (Marking "sent" before the call would lose every
+  reminder queued at a crash; marking after it would duplicate on a crash in between.)
+
+Missed reminders (bot down, long backlog) are sent if less than 2 h late, otherwise
+skipped and advanced, so nobody gets a 3 a.m. reminder after an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.core import schedule
+from bot.core.timeparse import format_time, time_from_hhmm
+from bot.core.timezones import is_valid_zone
+from bot.handlers.common import keyboard
+from bot.sending import PacedSender
+from db import reminders, routines
+from db.reminders import Due, Reminder
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from bot.context import BotApp, Deps
+
+log = logging.getLogger(__name__)
+
+SNOOZE = timedelta(minutes=30)
+PAUSE_DAYS = (1, 3, 7)
+# Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
+# in the database, which is the queue that survives a restart).
+BATCH = 2000
+
+
+# -- pure helpers (no I/O) ------------------------------------------------------------------
+
+
+def next_occurrence_for(reminder: Reminder, zone: ZoneInfo, now: datetime) -> schedule.Occurrence:
+    """The next regular occurrence of a stored preference (never on `last_date`)."""
+    at = time_from_hhmm(reminder.local_time)
+    if at is None:  # guarded by the column's CHECK; a corrupt row should fail loudly
+        raise ValueError(f"bad local_time {reminder.local_time!r}")
+    after = date.fromisoformat(reminder.last_date) if reminder.last_date else None
+    paused = (
+        datetime.fromtimestamp(reminder.paused_until, UTC)
+        if reminder.paused_until is not None
+        else None
+    )
+    return schedule.next_occurrence(
+        now, at, zone, weekdays_only=reminder.weekdays_only, after_date=after, not_before=paused
+    )
+
+
+def occurrence_date(reminder: Reminder, zone: ZoneInfo) -> date:
+    """The local date a due reminder belongs to (a snooze belongs to its original day)."""
+    if reminder.snoozed and reminder.last_date:
+        return date.fromisoformat(reminder.last_date)
+    assert reminder.next_due is not None
+    return datetime.fromtimestamp(reminder.next_due, UTC).astimezone(zone).date()
+
+
+def _rescheduled(reminder: Reminder, zone: ZoneInfo, now: datetime) -> Reminder:
+    """Recompute next_due from the preference (a change takes effect from the next one)."""
+    occurrence = next_occurrence_for(reminder, zone, now)
+    return replace(reminder, next_due=occurrence.timestamp, snoozed=False)
+
+
+def greeting(hour: int) -> str:
+    if hour < 12:
+        return "Good morning"
+    if hour < 18:
+        return "Good afternoon"
+    return "Good evening"
+
+
+def compose(due: Due, minutes: int, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+    """The reminder message and its buttons (callback data carries the local date)."""
+    zone = ZoneInfo(due.zone or "UTC")
+    day = occurrence_date(due.reminder, zone)
+    name = f", {html.escape(due.first_name, quote=False)}" if due.first_name else ""
+    if due.reminder.snoozed:
+        text = f"⏰ Here's your reminder again{name}. Your back routine takes about {minutes} min."
+    else:
+        hello = greeting(now.astimezone(zone).hour)
+        text = f"{hello}{name}! Time for your back routine: about {minutes} minutes."
+    tag = f"{day:%Y%m%d}"
+    markup = keyboard(
+        [
+            [("▶️ Start routine", f"m:go:{tag}")],
+            [("⏰ Snooze 30 min", f"m:snz:{tag}"), ("Skip today", f"m:skip:{tag}")],
+        ]
+    )
+    return text, markup
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    found: int = 0
+    queued: int = 0
+    skipped_late: int = 0
+    skipped_done: int = 0
+    more: bool = False
+
+
+class ReminderService:
+    def __init__(self, deps: Deps, sender: PacedSender | None = None, batch: int = BATCH) -> None:
+        self.deps = deps
+        self.batch = batch
+        self.sender = sender or PacedSender()
+        self.sender.on_low = self._refill
+        self.sender.low_water = batch // 4
+        self._bot: Bot | None = None
+        self._lock = asyncio.Lock()
+        self._more = False
+        self._refill_task: asyncio.Task[SweepReport] | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self, app: BotApp) -> None:
+        """Resolve interrupted sends, start the queue, schedule the sweep (one job)."""
+        self._bot = app.bot
+        await self.recover_interrupted()
+        self.sender.start()
+        if app.job_queue is None:
+            raise RuntimeError(
+                "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
+            )
+        interval = self.deps.settings.scaled(self.deps.settings.reminder_sweep_seconds)
+        # Catch up right away, then wake on the sweep interval (each minute by default),
+        # aligned to whole intervals of real time (reminders are at whole minutes) plus a
+        # little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59.
+        app.job_queue.run_once(self._job, 0.0, name="reminder-sweep-start")
+        app.job_queue.run_repeating(
+            self._job,
+            interval=interval,
+            first=interval - (time.time() % interval) + min(0.2, interval / 10),
+            name="reminder-sweep",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+
+    async def stop(self) -> None:
+        await self.sender.stop()
+        if self._refill_task is not None:
+            self._refill_task.cancel()
+
+    async def _job(self, context: object) -> None:
+        try:
+            await self.sweep()
+        except Exception:  # one bad sweep must not stop the next ones
+            log.exception("reminder sweep failed")
+
+    def _refill(self) -> None:
+        if self._more and (self._refill_task is None or self._refill_task.done()):
+            self._refill_task = asyncio.create_task(self.sweep())
+
+    def _now(self) -> datetime:
+        return self.deps.clock.now()
+
+    # -- the sweep --------------------------------------------------------------------------
+
+    async def recover_interrupted(self) -> int:
+        """Claims left by a crash mid-send count as sent (see the module docstring)."""
+        db, now = self.deps.db, self._now()
+        count = 0
+        for due in await reminders.interrupted(db):
+            claimed_at = due.reminder.sending_at
+            assert claimed_at is not None
+            log.warning(
+                "reminder for user %s was mid-send at a crash; counted as sent",
+                due.reminder.user_id,
+            )
+            await self._mark_sent(due, claimed_at, now)
+            count += 1
+        return count
+
+    async def sweep(self) -> SweepReport:
+        """Queue what is due now; skip (and advance) what is too late or already done."""
+        async with self._lock:
+            db, now_dt = self.deps.db, self._now()
+            now = now_dt.timestamp()
+            room = self.batch - self.sender.backlog
+            if room <= 0:
+                self._more = True
+                return SweepReport(more=True)
+            limit = room + self.sender.backlog  # queued rows are still due: read past them
+            rows = await reminders.due(db, now, limit)
+            moves: list[tuple[int, float, float | None, str]] = []
+            queued = late = done = 0
+            for due in rows:
+                reminder = due.reminder
+                if reminder.user_id in self.sender:
+                    continue
+                move = await self._check(due, now_dt)
+                if move is not None:
+                    moves.append(move[0])
+                    late += move[1] == "late"
+                    done += move[1] == "done"
+                elif self.sender.submit(reminder.user_id, self._attempt(due)):
+                    queued += 1
+            await reminders.advance_many(db, moves, now)
+            self._more = len(rows) >= limit
+            return SweepReport(len(rows), queued, late, done, self._more)
+
+    async def _check(
+        self, due: Due, now: datetime
+    ) -> tuple[tuple[int, float, float | None, str], str] | None:
+        """None if `due` should be sent; else the advance to store and why."""
+        reminder = due.reminder
+        assert reminder.next_due is not None
+        if due.zone is None or not is_valid_zone(due.zone):
+            # Cannot happen through the bot (a zone is set first); never loop on it.
+            log.error("reminder for user %s has no usable zone; turned off", reminder.user_id)
+            today = now.date().isoformat()
+            return (reminder.user_id, reminder.next_due, None, today), "late"
+        zone = ZoneInfo(due.zone)
+        day = occurrence_date(reminder, zone)
+        handled = replace(reminder, last_date=max(day.isoformat(), reminder.last_date or ""))
+        if schedule.is_too_late(reminder.next_due, now.timestamp()):
+            nxt = next_occurrence_for(handled, zone, now).timestamp
+            return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "late"
+        start, end = schedule.local_day_bounds(day, zone)
+        if await routines.finished_between(self.deps.db, reminder.user_id, start, end):
+            nxt = next_occurrence_for(handled, zone, now).timestamp
+            return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "done"
+        return None
+
+    def _attempt(self, due: Due) -> Callable[[], Awaitable[None]]:
+        async def attempt() -> None:
+            await self._deliver(due)
+
+        return attempt
+
+    async def _deliver(self, due: Due) -> None:
+        """One try at sending `due`; raises RetryAfter/NetworkError for the queue to retry."""
+        db, bot = self.deps.db, self._bot
+        assert bot is not None and due.reminder.next_due is not None
+        now_dt = self._now()
+        # The queue may have waited (a flood pause, a backlog): check again.
+        move = await self._check(due, now_dt)
+        if move is not None:
+            await reminders.advance_many(db, [move[0]], now_dt.timestamp())
+            return
+        claimed_at = now_dt.timestamp()
+        if not await reminders.claim(db, due.reminder.user_id, due.reminder.next_due, claimed_at):
+            return  # changed, turned off or deleted since the sweep read it
+        text, markup = compose(due, self.deps.content.routine_minutes, now_dt)
+        try:
+            await bot.send_message(due.chat_id, text, reply_markup=markup)
+        except Forbidden:
+            log.info("user %s blocked the bot; reminder turned off", due.reminder.user_id)
+            await reminders.turn_off(db, due.reminder.user_id, claimed_at)
+            return
+        except RetryAfter:
+            await reminders.release(db, due.reminder.user_id, claimed_at)
+            raise
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                await reminders.turn_off(db, due.reminder.user_id, claimed_at)
+            else:  # our message is wrong: count the day as handled rather than loop
+                log.error("reminder for user %s rejected: %s", due.reminder.user_id, exc)
+                await self._mark_sent(due, claimed_at, self._now())
+            return
+        except NetworkError:
+            await reminders.release(db, due.reminder.user_id, claimed_at)
+            raise
+        except asyncio.CancelledError:
+            raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
+        except Exception:
+            await reminders.release(db, due.reminder.user_id, claimed_at)
+            raise
+        await self._mark_sent(due, claimed_at, self._now())
+
+    async def _mark_sent(self, due: Due, claimed_at: float, now: datetime) -> None:
+        """Sent-mark and next due instant in one transaction, from the row as it is now
+        (the user may have changed the time while the message was on its way)."""
+        zone_name = due.zone or "UTC"
+        zone = ZoneInfo(zone_name if is_valid_zone(zone_name) else "UTC")
+        day = occurrence_date(due.reminder, zone).isoformat()
+
+        def change(stored_zone: str | None, current: Reminder | None) -> Reminder | None:
+            if current is None:
+                return None
+            handled = replace(
+                current, sending_at=None, snoozed=False, last_date=max(day, current.last_date or "")
+            )
+            if not current.enabled:
+                return handled
+            tz = ZoneInfo(stored_zone) if stored_zone and is_valid_zone(stored_zone) else zone
+            return _rescheduled(handled, tz, now)
+
+        await reminders.modify(self.deps.db, due.reminder.user_id, change, now.timestamp())
+
+    # -- what users do ----------------------------------------------------------------------
+
+    async def get(self, user_id: int) -> tuple[str | None, Reminder | None]:
+        return await reminders.get(self.deps.db, user_id)
+
+    async def _modify(
+        self,
+        user_id: int,
+        change: reminders.Change,
+        zone: str | None = None,
+    ) -> tuple[str | None, Reminder | None]:
+        return await reminders.modify(
+            self.deps.db, user_id, change, self._now().timestamp(), zone=zone
+        )
+
+    async def set_time(
+        self, user_id: int, local_time: str, weekdays_only: bool | None = None
+    ) -> Reminder | None:
+        """Set (or change) the daily time; needs the user's zone. Keeps a pause and the
+        day's sent-mark, so a change never brings a second reminder the same day.
+        `local_time` is `HH:MM` or `HHMM`."""
+        at = time_from_hhmm(local_time)
+        if at is None:
+            raise ValueError(f"not a time: {local_time!r}")
+        local_time = format_time(at)
+        now = self._now()
+
+        def change(zone: str | None, current: Reminder | None) -> Reminder | None:
+            if zone is None:
+                return None
+            base = current or Reminder(user_id=user_id, local_time=local_time)
+            weekdays = base.weekdays_only if weekdays_only is None else weekdays_only
+            updated = replace(base, local_time=local_time, weekdays_only=weekdays)
+            return _rescheduled(updated, ZoneInfo(zone), now)
+
+        zone, stored = await self._modify(user_id, change)
+        return stored if zone is not None else None
+
+    async def set_weekdays(self, user_id: int, weekdays_only: bool) -> Reminder | None:
+        now = self._now()
+
+        def change(zone: str | None, current: Reminder | None) -> Reminder | None:
+            if zone is None or current is None or not current.enabled:
+                return None
+            updated = replace(current, weekdays_only=weekdays_only)
+            return _rescheduled(updated, ZoneInfo(zone), now)
+
+        return (await self._modify(user_id, change))[1]
+
+    async def set_zone(self, user_id: int, zone: str) -> Reminder | None:
+        """Store the zone; an active reminder moves with it from its next occurrence."""
+        if not is_valid_zone(zone):
+            raise ValueError(f"not an IANA zone: {zone!r}")
+        now = self._now()
+
+        def change(stored_zone: str | None, current: Reminder | None) -> Reminder | None:
+            if current is None or not current.enabled:
+                return None
+            return _rescheduled(current, ZoneInfo(zone), now)
+
+        return (await self._modify(user_id, change, zone=zone))[1]
+
+    async def turn_off(self, user_id: int) -> None:
+        await reminders.turn_off(self.deps.db, user_id, self._now().timestamp())
+
+    async def pause(self, user_id: int, days: int) -> Reminder | None:
+        now = self._now()
+        until = (now + timedelta(days=days)).timestamp()
+
+        def change(zone: str | None, current: Reminder | None) -> Reminder | None:
+            if zone is None or current is None or not current.enabled:
+                return None
+            return _rescheduled(replace(current, paused_until=until), ZoneInfo(zone), now)
+
+        return (await self._modify(user_id, change))[1]
+
+    async def resume(self, user_id: int) -> Reminder | None:
+        now = self._now()
+
+        def change(zone: str | None, current: Reminder | None) -> Reminder | None:
+            if zone is None or current is None or not current.enabled:
+                return None
+            return _rescheduled(replace(current, paused_until=None), ZoneInfo(zone), now)
+
+        return (await self._modify(user_id, change))[1]
+
+    async def snooze(self, user_id: int, day: date) -> Reminder | None:
+        """Send the reminder of `day` again in 30 min; None if that reminder is not the
+        latest one (an old message) or reminders are off. Tomorrow's regular reminder
+        wins if it comes first."""
+        now = self._now()
+
+        def change(zone: str | None, current: Reminder | None) -> Reminder | None:
+            if zone is None or current is None or not current.enabled:
+                return None
+            if current.last_date != day.isoformat():
+                return None
+            regular = next_occurrence_for(current, ZoneInfo(zone), now).timestamp
+            again = (now + SNOOZE).timestamp()
+            if again < regular:
+                return replace(current, next_due=again, snoozed=True)
+            return replace(current, next_due=regular, snoozed=False)
+
+        _, stored = await self._modify(user_id, change)
+        if stored is None or not stored.snoozed or stored.last_date != day.isoformat():
+            return None
+        return stored
+
+    async def skip(self, user_id: int, day: date) -> Reminder | None:
+        """No more reminders for `day` (cancels a pending snooze). Returns the reminder."""
+        now = self._now()
+
+        def change(zone: str | None, current: Reminder | None) -> Reminder | None:
+            if zone is None or current is None or not current.enabled:
+                return None
+            if current.snoozed and current.last_date == day.isoformat():
+                return _rescheduled(current, ZoneInfo(zone), now)
+            return None
+
+        return (await self._modify(user_id, change))[1]
+
+
+def describe_next(reminder: Reminder, zone: str, now: datetime) -> str:
+    """`tomorrow 07:30 (in 17 h 25 min)` for the stored next due instant."""
+    assert reminder.next_due is not None
+    tz = ZoneInfo(zone)
+    due = datetime.fromtimestamp(reminder.next_due, UTC)
+    when = schedule.format_when(due, now, tz)
+    return f"{when} ({schedule.format_delay(reminder.next_due - now.timestamp())})"
+
+
+def describe_preference(reminder: Reminder) -> str:
+    days = "on weekdays" if reminder.weekdays_only else "every day"
+    at = time_from_hhmm(reminder.local_time)
+    return f"{days} at {format_time(at) if at else reminder.local_time}"

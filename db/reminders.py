@@ -1,0 +1,206 @@
+"""The `reminders` table and `users.timezone`: each user's daily reminder preference and
+its next due instant (UTC), the truth the sweep works from.
+
+Read-modify-write goes through `modify`, which runs the caller's pure function inside one
+transaction, so a user's change and the sweep's sent-mark never overwrite each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from db.connection import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One user's preference and schedule state (see 003_reminders.sql for each column)."""
+
+    user_id: int
+    local_time: str  # "HH:MM"
+    weekdays_only: bool = False
+    paused_until: float | None = None
+    next_due: float | None = None
+    snoozed: bool = False
+    last_date: str | None = None
+    sending_at: float | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.next_due is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A reminder the sweep found due, with what sending it needs."""
+
+    reminder: Reminder
+    chat_id: int
+    first_name: str | None
+    zone: str | None
+
+
+_COLUMNS = (
+    "r.user_id, r.local_time, r.weekdays_only, r.paused_until, r.next_due, r.snoozed, "
+    "r.last_date, r.sending_at"
+)
+
+
+def _reminder(row: aiosqlite.Row) -> Reminder:
+    return Reminder(
+        user_id=row["user_id"],
+        local_time=row["local_time"],
+        weekdays_only=bool(row["weekdays_only"]),
+        paused_until=row["paused_until"],
+        next_due=row["next_due"],
+        snoozed=bool(row["snoozed"]),
+        last_date=row["last_date"],
+        sending_at=row["sending_at"],
+    )
+
+
+def _due(row: aiosqlite.Row) -> Due:
+    return Due(_reminder(row), row["chat_id"], row["first_name"], row["timezone"])
+
+
+async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
+    """(the user's zone, their reminder); (None, None) for an unknown user."""
+    row = await db.fetchone(
+        f"SELECT u.timezone, {_COLUMNS} FROM users u "
+        "LEFT JOIN reminders r ON r.user_id = u.user_id WHERE u.user_id = ?",
+        (user_id,),
+    )
+    if row is None:
+        return None, None
+    return row["timezone"], (_reminder(row) if row["local_time"] is not None else None)
+
+
+async def get_zone(db: Database, user_id: int) -> str | None:
+    row = await db.fetchone("SELECT timezone FROM users WHERE user_id = ?", (user_id,))
+    return None if row is None else row["timezone"]
+
+
+async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> None:
+    await conn.execute(
+        "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "
+        "snoozed, last_date, sending_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET local_time = excluded.local_time, "
+        "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
+        "next_due = excluded.next_due, snoozed = excluded.snoozed, "
+        "last_date = excluded.last_date, sending_at = excluded.sending_at, "
+        "updated_at = excluded.updated_at",
+        (
+            reminder.user_id,
+            reminder.local_time,
+            int(reminder.weekdays_only),
+            reminder.paused_until,
+            reminder.next_due,
+            int(reminder.snoozed),
+            reminder.last_date,
+            reminder.sending_at,
+            now,
+        ),
+    )
+
+
+Change = Callable[[str | None, Reminder | None], Reminder | None]
+
+
+async def modify(
+    db: Database, user_id: int, change: Change, now: float, *, zone: str | None = None
+) -> tuple[str | None, Reminder | None]:
+    """In one transaction: optionally set the user's zone, read (zone, reminder), call
+    `change` (pure; returns the new reminder or None to leave it), write the result.
+    Returns the (zone, reminder) now stored; (None, None) if the user has no row."""
+    async with db.transaction() as conn:
+        if zone is not None:
+            await conn.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
+        async with conn.execute(
+            f"SELECT u.timezone, {_COLUMNS} FROM users u "
+            "LEFT JOIN reminders r ON r.user_id = u.user_id WHERE u.user_id = ?",
+            (user_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None, None
+        stored_zone: str | None = row["timezone"]
+        current = _reminder(row) if row["local_time"] is not None else None
+        new = change(stored_zone, current)
+        if new is None or new == current:
+            return stored_zone, current
+        if new.user_id != user_id:
+            raise ValueError("a change must keep the user id")
+        await _write(conn, new, now)
+        return stored_zone, new
+
+
+async def due(db: Database, now: float, limit: int) -> list[Due]:
+    """Reminders due at `now` that no send is working on, oldest first (index walk)."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone FROM reminders r "
+        "JOIN users u ON u.user_id = r.user_id "
+        "WHERE r.next_due <= ? AND r.sending_at IS NULL ORDER BY r.next_due LIMIT ?",
+        (now, limit),
+    )
+    return [_due(row) for row in rows]
+
+
+async def interrupted(db: Database) -> list[Due]:
+    """Reminders whose send was in flight when the process stopped (partial index)."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone FROM reminders r "
+        "JOIN users u ON u.user_id = r.user_id WHERE r.sending_at IS NOT NULL"
+    )
+    return [_due(row) for row in rows]
+
+
+async def claim(db: Database, user_id: int, expected_due: float, now: float) -> bool:
+    """Mark "sending" before the HTTP call, only if the reminder is still due exactly as
+    the sweep saw it (the user may have changed or turned it off meanwhile)."""
+    changed = await db.execute(
+        "UPDATE reminders SET sending_at = ? "
+        "WHERE user_id = ? AND next_due = ? AND sending_at IS NULL",
+        (now, user_id, expected_due),
+    )
+    return changed == 1
+
+
+async def release(db: Database, user_id: int, claimed_at: float) -> None:
+    """The send failed for sure (no message went out): leave the reminder due."""
+    await db.execute(
+        "UPDATE reminders SET sending_at = NULL WHERE user_id = ? AND sending_at = ?",
+        (user_id, claimed_at),
+    )
+
+
+async def advance_many(
+    db: Database, updates: Sequence[tuple[int, float, float | None, str]], now: float
+) -> int:
+    """Move unclaimed due reminders on without sending (skipped as too late, or the day
+    is already done): (user_id, expected next_due, new next_due, handled local date).
+    One transaction; rows that changed meanwhile are left alone. Returns rows moved."""
+    if not updates:
+        return 0
+    async with db.transaction() as conn:
+        cursor = await conn.executemany(
+            "UPDATE reminders SET next_due = ?, last_date = ?, snoozed = 0, updated_at = ? "
+            "WHERE user_id = ? AND next_due = ? AND sending_at IS NULL",
+            [(new_due, day, now, uid, old_due) for uid, old_due, new_due, day in updates],
+        )
+        return cursor.rowcount
+
+
+async def turn_off(db: Database, user_id: int, now: float) -> None:
+    """Stop sending (a blocked bot, /reminder off); the time is kept for next time."""
+    await db.execute(
+        "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
+        "paused_until = NULL, updated_at = ? WHERE user_id = ?",
+        (now, user_id),
+    )
+
+
+async def set_zone_only(db: Database, user_id: int, zone: str) -> None:
+    await db.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))

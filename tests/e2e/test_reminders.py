@@ -1,0 +1,465 @@
+"""Daily reminders, end to end: the real bot, the fake Bot API over HTTP, and a fake clock.
+
+Time never passes by sleeping: the clock is set to the due instant and the sweep is run
+(as its job would), then we wait for what the user receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import stop_application
+from bot.context import BotApp, Deps
+from bot.core.clock import FakeClock
+from bot.emulator import BotApiEmulator, ChatUser
+from bot.emulator.server import ApiError
+from bot.reminders import ReminderService, SweepReport
+from db import reminders as reminders_db
+from db import routines
+from db.reminders import Reminder
+from tests.conftest import BotStarter
+
+# Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin.
+MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
+REMINDER_TEXT = "time for your back routine"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY_0800_BERLIN)
+
+
+@pytest.fixture
+async def app(start_bot: BotStarter, clock: FakeClock) -> BotApp:
+    # A long sweep interval: tests run the sweep themselves, at the instant they choose.
+    return await start_bot(clock=clock, reminder_sweep_seconds=3600)
+
+
+def deps(app: BotApp) -> Deps:
+    value: Deps = app.bot_data["deps"]
+    return value
+
+
+def service(app: BotApp) -> ReminderService:
+    value = deps(app).reminders
+    assert value is not None
+    return value
+
+
+async def sweep_at(app: BotApp, clock: FakeClock, when: datetime) -> SweepReport:
+    """Move the clock, run the sweep as its job would, and wait until sends are done."""
+    clock.set(when)
+    report = await service(app).sweep()
+    await service(app).sender.join()
+    return report
+
+
+async def stored(app: BotApp, user: ChatUser) -> Reminder:
+    _, reminder = await reminders_db.get(deps(app).db, user.user_id)
+    assert reminder is not None
+    return reminder
+
+
+def reminders_received(user: ChatUser) -> int:
+    return sum(
+        REMINDER_TEXT in text.lower() or "your reminder again" in text.lower()
+        for text in user.sent_texts()
+    )
+
+
+async def set_berlin_0730(user: ChatUser) -> None:
+    """The quickest way to a reminder: zone by command, time by command."""
+    await user.send("/timezone Berlin")
+    await user.expect_message("Europe/Berlin")
+    await user.send("/reminder 7:30")
+    await user.expect_message("Next: tomorrow 07:30")
+
+
+def berlin(day: int, hour: int, minute: int = 0) -> datetime:
+    """A June 2024 instant given in Berlin summer time (UTC+2)."""
+    return datetime(2024, 6, day, hour, minute, tzinfo=UTC) - timedelta(hours=2)
+
+
+# -- setting it -------------------------------------------------------------------------------
+
+
+async def test_new_user_sets_a_reminder_with_buttons_and_gets_it_at_local_time(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await user.send("/reminder")
+    picker = await user.expect_message("When should I remind you")
+    assert "07:30" in picker.button_labels
+    await user.press("07:30", picker)
+    question = await user.expect_message("which time zone")
+    assert question.reply_markup is not None
+    assert question.reply_markup["keyboard"][0][0]["request_location"] is True
+    await user.send("Berlin")
+    zone = await user.expect_message("Time zone: Europe/Berlin")
+    assert zone.reply_markup == {"remove_keyboard": True}
+    days = await user.expect_message("Every day, or only on weekdays?")
+    await user.press("Every day", days)
+    done = await user.expect_edit("Done")
+    assert "every day at 07:30 (Europe/Berlin)" in done.plain
+    assert "Next: tomorrow 07:30 (in 23 h 30 min)" in done.plain
+
+    report = await sweep_at(app, clock, berlin(4, 7, 29))
+    assert report.queued == 0 and reminders_received(user) == 0
+    await sweep_at(app, clock, berlin(4, 7, 30))
+    reminder = await user.expect_message(REMINDER_TEXT)
+    assert "Good morning, Alex!" in reminder.plain
+    minutes = deps(app).content.routine_minutes
+    assert f"about {minutes} minutes" in reminder.plain
+    assert reminder.button_labels == ["▶️ Start routine", "⏰ Snooze 30 min", "Skip today"]
+
+
+async def test_reminder_set_by_text_with_a_shared_location(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    clock.set(datetime(2024, 6, 3, 6, 0, tzinfo=UTC))  # 11:30 in Pune
+    await user.send("/reminder 7pm")
+    await user.expect_message("Got it: 19:00")
+    await user.share_location(18.52, 73.85)
+    await user.expect_message("Time zone: Asia/Kolkata (it's 11:30 there now)")
+    done = await user.expect_message("Done")
+    assert "Next: today 19:00 (in 7 h 30 min)" in done.plain
+    await sweep_at(app, clock, datetime(2024, 6, 3, 13, 30, tzinfo=UTC))
+    reminder = await user.expect_message(REMINDER_TEXT)
+    assert "Good evening" in reminder.plain
+
+
+async def test_impossible_times_get_examples_and_keep_the_old_reminder(
+    app: BotApp, user: ChatUser
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/reminder 25:00")
+    answer = await user.expect_message("Hours go up to 23")
+    assert "7:30 pm" in answer.plain and "unchanged" in answer.plain
+    await user.send("/reminder 7:61")
+    await user.expect_message("Minutes go up to 59")
+    await user.send("/reminder")
+    status = await user.expect_message("Your reminder")
+    assert "every day at 07:30" in status.plain
+    # Typed in the flow: the question stays open until a valid time comes.
+    await user.press("Change time", status)
+    await user.expect_message("When should I remind you")
+    await user.send("abc")
+    await user.expect_message("I can't read that as a time")
+    await user.send("6.45")
+    await user.expect_message("Every day, or only on weekdays?")
+    assert (await stored(app, user)).local_time == "07:30"  # not until the days are chosen
+
+
+async def test_an_ambiguous_city_offers_choices_and_an_unknown_one_offers_examples(
+    app: BotApp, user: ChatUser
+) -> None:
+    await user.send("/timezone")
+    await user.expect_message("which time zone")
+    await user.send("Qwxzzy")
+    unknown = await user.expect_message("I don't know that place")
+    assert "+5:30" in unknown.plain
+    await user.send("Portland")
+    choices = await user.expect_message("Which one do you mean?")
+    assert any("Oregon" in label for label in choices.button_labels)
+    await user.press("Maine", choices)
+    await user.expect_message("Time zone: America/New_York")
+    assert await reminders_db.get_zone(deps(app).db, user.user_id) == "America/New_York"
+
+
+async def test_a_typed_offset_is_stored_as_a_zone(app: BotApp, user: ChatUser) -> None:
+    await user.send("/timezone +5:30")
+    await user.expect_message("Time zone: Asia/Kolkata")
+    await user.send("/timezone UTC-4")
+    answer = await user.expect_message("Time zone: UTC-4")
+    assert "daylight saving" in answer.plain
+    assert await reminders_db.get_zone(deps(app).db, user.user_id) == "Etc/GMT+4"
+
+
+async def test_a_new_time_zone_moves_the_next_reminder(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/timezone New York")
+    moved = await user.expect_message("Your reminder moves with it")
+    # 02:00 in New York now: 07:30 there is today.
+    assert "Next: today 07:30 (in 5 h 30 min)" in moved.plain
+    await sweep_at(app, clock, datetime(2024, 6, 3, 11, 30, tzinfo=UTC))
+    await user.expect_message(REMINDER_TEXT)
+
+
+async def test_weekdays_only_skips_the_weekend(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/reminder")
+    status = await user.expect_message("Your reminder")
+    await user.press("Weekdays only", status)
+    changed = await user.expect_edit("on weekdays at 07:30")
+    assert "Every day" in changed.button_labels
+    await sweep_at(app, clock, berlin(8, 7, 30))  # Saturday
+    await sweep_at(app, clock, berlin(9, 7, 30))  # Sunday
+    assert reminders_received(user) == 0
+    assert datetime.fromtimestamp((await stored(app, user)).next_due or 0, UTC) == berlin(10, 7, 30)
+
+
+# -- sending it -------------------------------------------------------------------------------
+
+
+async def test_the_sweep_job_sends_without_being_asked(
+    start_bot: BotStarter, user: ChatUser, clock: FakeClock
+) -> None:
+    # Speed 20 and 2 s: the job wakes every 0.1 s of real time.
+    await start_bot(clock=clock, reminder_sweep_seconds=2.0)
+    await set_berlin_0730(user)
+    clock.set(berlin(4, 7, 30))
+    await user.expect_message(REMINDER_TEXT)
+
+
+async def test_exactly_one_reminder_across_restarts(
+    start_bot: BotStarter, app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    await stop_application(app)
+    clock.set(berlin(4, 7, 45))  # it came due while the bot was down, 15 min ago
+    again = await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    await sweep_at(again, clock, berlin(4, 7, 45))
+    await user.expect_message(REMINDER_TEXT)
+    await stop_application(again)
+    third = await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    await sweep_at(third, clock, berlin(4, 8, 0))
+    assert reminders_received(user) == 1
+    assert (await stored(third, user)).last_date == "2024-06-04"
+
+
+async def test_a_crash_in_the_middle_of_sending_never_sends_twice(
+    start_bot: BotStarter, app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    reminder = await stored(app, user)
+    assert reminder.next_due is not None
+    # The process died during the HTTP call: the claim was committed, the sent-mark not.
+    clock.set(berlin(4, 7, 30))
+    assert await reminders_db.claim(deps(app).db, user.user_id, reminder.next_due, 1.0)
+    await stop_application(app)
+    again = await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    await sweep_at(again, clock, berlin(4, 7, 31))
+    assert reminders_received(user) == 0  # Telegram may have got it: never risk a second
+    after = await stored(again, user)
+    assert after.sending_at is None and after.last_date == "2024-06-04"
+    await sweep_at(again, clock, berlin(5, 7, 30))
+    await user.expect_message(REMINDER_TEXT)
+
+
+async def test_reminders_missed_for_more_than_two_hours_are_skipped(
+    start_bot: BotStarter, app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    await stop_application(app)
+    clock.set(berlin(4, 9, 31))  # two hours and a minute late
+    again = await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    report = await sweep_at(again, clock, berlin(4, 9, 31))
+    assert report.skipped_late == 1 and reminders_received(user) == 0
+    after = await stored(again, user)
+    assert datetime.fromtimestamp(after.next_due or 0, UTC) == berlin(5, 7, 30)
+
+
+async def test_a_user_who_blocked_the_bot_is_not_retried(
+    app: BotApp, user: ChatUser, clock: FakeClock, emulator: BotApiEmulator
+) -> None:
+    await set_berlin_0730(user)
+    emulator.blocked_chats.add(user.chat_id)
+    await sweep_at(app, clock, berlin(4, 7, 30))
+    assert not (await stored(app, user)).enabled
+    await sweep_at(app, clock, berlin(5, 7, 30))
+    attempts = [
+        p
+        for m, p in emulator.requests
+        if m == "sendMessage" and REMINDER_TEXT in str(p.get("text", "")).lower()
+    ]
+    assert len(attempts) == 1
+
+
+async def test_a_flood_pause_holds_reminders_but_not_replies(
+    app: BotApp, user: ChatUser, clock: FakeClock, emulator: BotApiEmulator
+) -> None:
+    await set_berlin_0730(user)
+    emulator.fail(
+        "sendMessage",
+        ApiError(429, "Too Many Requests: retry after 1", 1),
+        when=lambda params: REMINDER_TEXT in str(params.get("text", "")).lower(),
+    )
+    clock.set(berlin(4, 7, 30))
+    await service(app).sweep()
+    await user.send("/help")  # during the reminder queue's 1 s pause
+    help_reply = await user.expect_message("What I can do")
+    reminder = await user.expect_message(REMINDER_TEXT)
+    assert help_reply.message_id < reminder.message_id
+    await service(app).sender.join()
+    assert service(app).sender.stats.retry_after == 1
+    assert reminders_received(user) == 1
+
+
+async def test_a_network_fault_is_retried_until_the_reminder_is_really_sent(
+    app: BotApp, user: ChatUser, clock: FakeClock, emulator: BotApiEmulator
+) -> None:
+    await set_berlin_0730(user)
+    service(app).sender.base_backoff = 0.05
+    emulator.fail(
+        "sendMessage",
+        None,  # the connection drops
+        times=2,
+        when=lambda params: REMINDER_TEXT in str(params.get("text", "")).lower(),
+    )
+    await sweep_at(app, clock, berlin(4, 7, 30))
+    await user.expect_message(REMINDER_TEXT)
+    assert service(app).sender.stats.network_errors == 2
+    assert reminders_received(user) == 1
+    assert (await stored(app, user)).last_date == "2024-06-04"
+
+
+async def test_no_reminder_when_the_routine_is_already_done_that_day(
+    app: BotApp, user: ChatUser, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await set_berlin_0730(user)
+    asked: list[tuple[float, float]] = []
+
+    async def finished_between(db: object, user_id: int, start: float, end: float) -> bool:
+        asked.append((start, end))
+        return True
+
+    monkeypatch.setattr(routines, "finished_between", finished_between)
+    report = await sweep_at(app, clock, berlin(4, 7, 30))
+    assert report.skipped_done == 1 and reminders_received(user) == 0
+    # The question was about Tuesday in Berlin, midnight to midnight.
+    assert asked[0] == (berlin(4, 0).timestamp(), berlin(5, 0).timestamp())
+    assert (await stored(app, user)).last_date == "2024-06-04"
+
+
+# -- the reminder's buttons -------------------------------------------------------------------
+
+
+async def receive_tuesday_reminder(app: BotApp, user: ChatUser, clock: FakeClock) -> None:
+    await set_berlin_0730(user)
+    await sweep_at(app, clock, berlin(4, 7, 30))
+    await user.expect_message(REMINDER_TEXT)
+
+
+async def test_snooze_sends_it_again_in_30_minutes_once(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await receive_tuesday_reminder(app, user, clock)
+    clock.set(berlin(4, 7, 32))
+    answer = await user.press("Snooze")
+    assert "Snoozed" in answer.text
+    await user.expect_edit("I'll remind you again at 08:02")
+    await sweep_at(app, clock, berlin(4, 8, 1))
+    assert reminders_received(user) == 1
+    await sweep_at(app, clock, berlin(4, 8, 2))
+    again = await user.expect_message("your reminder again")
+    assert "Snooze" in " ".join(again.button_labels)
+    await sweep_at(app, clock, berlin(4, 9, 0))
+    assert reminders_received(user) == 2
+    await sweep_at(app, clock, berlin(5, 7, 30))  # Wednesday's comes as usual
+    assert reminders_received(user) == 3
+
+
+async def test_skip_today_cancels_a_snooze(app: BotApp, user: ChatUser, clock: FakeClock) -> None:
+    await receive_tuesday_reminder(app, user, clock)
+    await user.press("Snooze")
+    await user.expect_edit("again at")
+    answer = await user.press("Skip today", user.find_button_message("Skip today"))
+    assert "skipping today" in answer.text.lower()
+    await sweep_at(app, clock, berlin(4, 8, 30))
+    assert reminders_received(user) == 1
+    await sweep_at(app, clock, berlin(5, 7, 30))
+    assert reminders_received(user) == 2
+
+
+async def test_an_old_reminder_cannot_be_snoozed(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await receive_tuesday_reminder(app, user, clock)
+    tuesday = user.find_button_message("Snooze")
+    await sweep_at(app, clock, berlin(5, 7, 30))
+    await user.expect_message(REMINDER_TEXT)
+    answer = await user.press("Snooze", tuesday)
+    assert "earlier day" in answer.text
+    assert (await stored(app, user)).snoozed is False
+
+
+async def test_start_routine_on_the_reminder_starts_the_routine(
+    app: BotApp, user: ChatUser, clock: FakeClock, emulator: BotApiEmulator
+) -> None:
+    await receive_tuesday_reminder(app, user, clock)
+    reminder = user.find_button_message("Start routine")
+    answer = await user.press("Start routine", reminder)
+    assert answer.kind == "answer"
+    await user.expect(lambda e: e.kind == "edit" and e.message is reminder)
+    assert reminder.buttons == []  # no second start from the same message
+    # The routine's first message follows (the routine module owns its wording).
+    await user.expect(lambda e: e.kind == "send")
+    assert len(emulator.callback_answers) == 1
+
+
+# -- pausing and turning off ------------------------------------------------------------------
+
+
+async def test_pause_for_three_days_then_it_resumes_by_itself(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/reminder")
+    status = await user.expect_message("Your reminder")
+    await user.press("Pause 3 days", status)
+    paused = await user.expect_edit("Paused for 3 days")
+    # Paused Monday 08:00 for 72 h: Tuesday to Thursday are quiet.
+    assert "resumes by itself: Fri 7 Jun, 07:30 (in 3 d 23 h)" in paused.plain
+    assert "▶️ Resume now" in paused.button_labels
+    for day in (4, 5, 6):
+        await sweep_at(app, clock, berlin(day, 7, 30))
+    assert reminders_received(user) == 0
+    await sweep_at(app, clock, berlin(7, 7, 30))
+    assert reminders_received(user) == 1
+
+
+async def test_reminder_off_stops_it(app: BotApp, user: ChatUser, clock: FakeClock) -> None:
+    await set_berlin_0730(user)
+    await user.send("/reminder off")
+    await user.expect_message("Reminders are off")
+    await sweep_at(app, clock, berlin(4, 7, 30))
+    assert reminders_received(user) == 0
+    await user.send("/reminder")
+    await user.expect_message("When should I remind you")
+
+
+async def test_a_change_of_time_after_todays_reminder_waits_for_tomorrow(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await receive_tuesday_reminder(app, user, clock)
+    clock.set(berlin(4, 8, 0))
+    await user.send("/reminder 9:00")
+    done = await user.expect_message("Done")
+    assert "Next: tomorrow 09:00" in done.plain
+    await sweep_at(app, clock, berlin(4, 9, 0))
+    assert reminders_received(user) == 1
+
+
+StartBot = Callable[..., Awaitable[BotApp]]
+
+
+async def test_spring_forward_in_berlin_sends_0230_at_0330(
+    start_bot: StartBot, user: ChatUser
+) -> None:
+    clock = FakeClock(datetime(2024, 3, 30, 12, 0, tzinfo=UTC))
+    app = await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    await user.send("/timezone Berlin")
+    await user.expect_message("Europe/Berlin")
+    await user.send("/reminder 2:30")
+    await user.expect_message("Next: tomorrow 03:30")
+    await sweep_at(app, clock, datetime(2024, 3, 31, 1, 29, tzinfo=UTC))
+    assert reminders_received(user) == 0
+    await sweep_at(app, clock, datetime(2024, 3, 31, 1, 30, tzinfo=UTC))  # 03:30 CEST
+    await user.expect_message(REMINDER_TEXT)
+    assert (await stored(app, user)).last_date == "2024-03-31"
