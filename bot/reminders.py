@@ -249,6 +249,10 @@ class ReminderService:
         if schedule.is_too_late(reminder.next_due, now.timestamp()):
             nxt = next_occurrence_for(handled, zone, now).timestamp
             return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "late"
+        if due.safety_status in ("urgent", "see_doctor"):
+            # Their safety check said a warning sign applies: no nudge to exercise.
+            nxt = next_occurrence_for(handled, zone, now).timestamp
+            return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "done"
         start, end = schedule.local_day_bounds(day, zone)
         if await routines.finished_between(self.deps.db, reminder.user_id, start, end):
             nxt = next_occurrence_for(handled, zone, now).timestamp

@@ -41,19 +41,18 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 async def _check_readable(conn: aiosqlite.Connection, path: Path) -> None:
+    """Read the header and the schema before writing anything: a file that is not SQLite,
+    or whose schema is damaged, is reported and left untouched. (A full `quick_check`
+    reads every page: 0.9 s at a million users, so start-up would grow with the users.
+    Damage deeper in the file surfaces as an error on the query that meets it.)"""
     try:
-        async with conn.execute("PRAGMA quick_check") as cursor:
-            row = await cursor.fetchone()
+        async with conn.execute("SELECT count(*) FROM sqlite_master") as cursor:
+            await cursor.fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(
             f"{path} is not a usable SQLite database ({exc}). It was left untouched; "
             "restore a backup or point DATABASE_PATH at another file."
         ) from None
-    if row is None or row[0] != "ok":
-        raise DatabaseError(
-            f"{path} failed SQLite's integrity check ({row[0] if row else 'no answer'}). "
-            "It was left untouched; restore a backup or point DATABASE_PATH at another file."
-        )
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

@@ -41,6 +41,8 @@ class Due:
     chat_id: int
     first_name: str | None
     zone: str | None
+    # The safety-screen answer: a user told to see a doctor gets no exercise reminder.
+    safety_status: str | None = None
 
 
 _COLUMNS = (
@@ -63,7 +65,9 @@ def _reminder(row: aiosqlite.Row) -> Reminder:
 
 
 def _due(row: aiosqlite.Row) -> Due:
-    return Due(_reminder(row), row["chat_id"], row["first_name"], row["timezone"])
+    return Due(
+        _reminder(row), row["chat_id"], row["first_name"], row["timezone"], row["safety_status"]
+    )
 
 
 async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
@@ -140,7 +144,8 @@ async def modify(
 async def due(db: Database, now: float, limit: int) -> list[Due]:
     """Reminders due at `now` that no send is working on, oldest first (index walk)."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone FROM reminders r "
+        f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone, u.safety_status "
+        "FROM reminders r "
         "JOIN users u ON u.user_id = r.user_id "
         "WHERE r.next_due <= ? AND r.sending_at IS NULL ORDER BY r.next_due LIMIT ?",
         (now, limit),
@@ -151,7 +156,8 @@ async def due(db: Database, now: float, limit: int) -> list[Due]:
 async def interrupted(db: Database) -> list[Due]:
     """Reminders whose send was in flight when the process stopped (partial index)."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone FROM reminders r "
+        f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone, u.safety_status "
+        "FROM reminders r "
         "JOIN users u ON u.user_id = r.user_id WHERE r.sending_at IS NOT NULL"
     )
     return [_due(row) for row in rows]

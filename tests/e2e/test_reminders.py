@@ -18,9 +18,8 @@ from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
 from bot.reminders import ReminderService, SweepReport
 from db import reminders as reminders_db
-from db import routines
 from db.reminders import Reminder
-from tests.conftest import BotStarter
+from tests.conftest import BotStarter, begin_routine, clear_safety
 
 # Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin.
 MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
@@ -320,21 +319,40 @@ async def test_a_network_fault_is_retried_until_the_reminder_is_really_sent(
 
 
 async def test_no_reminder_when_the_routine_is_already_done_that_day(
-    app: BotApp, user: ChatUser, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    app: BotApp, user: ChatUser, clock: FakeClock
 ) -> None:
     await set_berlin_0730(user)
-    asked: list[tuple[float, float]] = []
-
-    async def finished_between(db: object, user_id: int, start: float, end: float) -> bool:
-        asked.append((start, end))
-        return True
-
-    monkeypatch.setattr(routines, "finished_between", finished_between)
+    # Tuesday 07:00 in Berlin: the user does the whole routine (skipping through it).
+    clock.set(berlin(4, 7, 0))
+    await clear_safety(user)
+    await begin_routine(user)
+    for number in range(2, 7):
+        await user.press("Skip exercise")
+        if number <= 5:
+            await user.expect_message(f"{number}/5 ·")
+    await user.expect_message("How is your pain now")
+    await user.press("3", user.find_button_message("10"))
+    await user.expect_message("Routine complete")
     report = await sweep_at(app, clock, berlin(4, 7, 30))
     assert report.skipped_done == 1 and reminders_received(user) == 0
-    # The question was about Tuesday in Berlin, midnight to midnight.
-    assert asked[0] == (berlin(4, 0).timestamp(), berlin(5, 0).timestamp())
     assert (await stored(app, user)).last_date == "2024-06-04"
+    # Wednesday counts again.
+    await sweep_at(app, clock, berlin(5, 7, 30))
+    assert reminders_received(user) == 1
+
+
+async def test_no_exercise_reminder_after_the_safety_check_says_see_a_doctor(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/safety")
+    screen = await user.expect_message("safety check")
+    await user.press("One of these applies", screen)
+    await user.expect_edit("Which list")
+    await user.press("The see-a-doctor list")
+    await user.expect_edit("doctor")
+    report = await sweep_at(app, clock, berlin(4, 7, 30))
+    assert report.queued == 0 and reminders_received(user) == 0
 
 
 # -- the reminder's buttons -------------------------------------------------------------------
@@ -392,15 +410,16 @@ async def test_an_old_reminder_cannot_be_snoozed(
 async def test_start_routine_on_the_reminder_starts_the_routine(
     app: BotApp, user: ChatUser, clock: FakeClock, emulator: BotApiEmulator
 ) -> None:
+    await clear_safety(user)
     await receive_tuesday_reminder(app, user, clock)
     reminder = user.find_button_message("Start routine")
+    answers_before = len(emulator.callback_answers)
     answer = await user.press("Start routine", reminder)
     assert answer.kind == "answer"
     await user.expect(lambda e: e.kind == "edit" and e.message is reminder)
     assert reminder.buttons == []  # no second start from the same message
-    # The routine's first message follows (the routine module owns its wording).
-    await user.expect(lambda e: e.kind == "send")
-    assert len(emulator.callback_answers) == 1
+    await user.expect_message("How is your pain right now")
+    assert len(emulator.callback_answers) == answers_before + 1
 
 
 # -- pausing and turning off ------------------------------------------------------------------

@@ -135,3 +135,18 @@ async def test_a_routine_whose_step_was_edited_away_is_stopped_not_crashed(
     )
     state = await load(deps, row["id"])
     assert state is not None and state.status.value == "stopped"
+
+
+async def test_a_database_with_a_damaged_schema_is_reported_and_left_untouched(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    database = await Database.open(path)
+    await database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await database.close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the rest of page 1: the schema table
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError, match="left untouched"):
+        await Database.open(path)
+    assert path.read_bytes() == bytes(data)
