@@ -35,7 +35,8 @@ class RedFlag:
     label: str
 
 
-# Words the patterns depend on; a typo of one of these (5+ letters) is repaired first.
+# Words the patterns depend on; a typo of one of these (5+ letters, same first letter) is
+# repaired first, unless it is an ordinary word (_ORDINARY_WORDS).
 _MEDICAL_WORDS = (
     "numbness", "numb", "tingling", "tingly", "tingle", "groin", "saddle", "genitals",
     "genital", "buttocks", "bladder", "bowels", "bowel", "incontinence", "incontinent",
@@ -44,6 +45,30 @@ _MEDICAL_WORDS = (
 )  # fmt: skip
 _MEDICAL_SET = frozenset(_MEDICAL_WORDS)
 _TYPO_CUTOFF = 82
+# A typo keeps its first letter ("numbess", "bladdr"); asking for it keeps "single" from
+# becoming "tingle" and "dancer" from becoming "cancer".
+_MEDICAL_BY_LETTER: dict[str, tuple[str, ...]] = {
+    letter: tuple(word for word in _MEDICAL_WORDS if word[0] == letter)
+    for letter in {word[0] for word in _MEDICAL_WORDS}
+}
+# Correctly spelled English words that are within the typo cutoff of a medical word with the
+# same first letter ("cancel" -> "cancer", "forever" -> "fever", "seeing" -> ...). They are
+# never repaired. Found by running the repair over an English word list (wamerican), minus
+# the medical words' own forms ("fevers", "accidents"), plus a few near misses and common
+# typos of ordinary words ("cancle"). Re-check it when _MEDICAL_WORDS or the cutoff changes.
+_ORDINARY_WORDS = frozenset((
+    "accent", "accept", "answer", "badder", "blade", "blander", "bowers", "bowls", "cancel",
+    "canceled", "cancelled", "cancle", "canker", "canter", "chance", "chancery", "chancier",
+    "clever", "consonant", "constrain", "constraint", "constraints", "consultant",
+    "consultants", "contestant", "contestants", "dancer", "fewer", "forever", "genial",
+    "groping", "growing", "jingle", "lever", "mingle", "never", "peeking", "peeling",
+    "peelings", "peeping", "peering", "peeving", "petering", "pieing", "preening", "pureeing",
+    "river", "sadden", "sadder", "single", "straddle", "swaddle", "swaddled", "swaddles",
+    "tangle", "tangling", "thinly", "tiling", "tinge", "tinged", "tingeing", "tinges",
+    "tinging", "tinkle", "tinkling", "tinseling", "triangle", "twinge", "twingeing", "twinging",
+    "twinkling", "ukraine", "uterine", "wacker", "wackiness", "walker", "wearer", "weariness",
+    "weaver",
+))  # fmt: skip
 
 _G = r"(?: \S+){0,%d}"  # a gap of up to N words, between two parts of a pattern
 
@@ -187,9 +212,10 @@ _NEGATED = re.compile(
 
 @lru_cache(maxsize=20_000)
 def _repair_word(word: str) -> str:
-    if len(word) < 5 or word in _MEDICAL_SET or not word.isascii():
+    if len(word) < 5 or word in _MEDICAL_SET or word in _ORDINARY_WORDS or not word.isascii():
         return word
-    found = process.extractOne(word, _MEDICAL_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    candidates = _MEDICAL_BY_LETTER.get(word[0], ())
+    found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
     return word if found is None else found[0]
 
 

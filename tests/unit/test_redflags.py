@@ -75,6 +75,42 @@ def test_ordinary_questions_are_not_red_flags(text: str) -> None:
     assert detect_red_flag(text) is None, text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancel the routine",  # cancel -> cancer
+        "cancle the routine",  # a typo of cancel is not cancer either
+        "this takes forever",  # forever -> fever
+        "single leg glute bridge",  # single -> tingle, next to "leg"
+        "can I do a single leg glute bridge",
+        "accent",  # accent -> accident
+        "sorry about my accent",
+        "dancer",  # dancer -> cancer
+        "I'm a dancer, is this ok for my back",
+        "trouble seeing the screen",  # seeing -> peeing
+        "I feel a twinge in my leg during the bridge",  # twinge -> tingle
+        "my legs feel stiff so I use a walker",  # walker -> weaker
+        "is there a chance this helps",  # chance -> cancer
+    ],
+)
+def test_ordinary_words_are_not_repaired_into_red_flags(text: str) -> None:
+    assert detect_red_flag(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I had canser", "see_doctor"),
+        ("i have a feverr", "see_doctor"),
+        ("bladdr problems", "urgent"),
+        ("numbess in my buttocks", "urgent"),
+    ],
+)
+def test_real_typos_of_medical_words_are_still_repaired(text: str, level: str) -> None:
+    flag = detect_red_flag(text)
+    assert flag is not None and flag.level == level, text
+
+
 def test_a_red_flag_is_found_whatever_else_the_message_says() -> None:
     flag = detect_red_flag("why glute bridge, also I can't feel my groin")
     assert flag is not None and flag.level == "urgent"
