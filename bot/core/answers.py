@@ -17,8 +17,10 @@ Public API (everything else here is private)::
 How a message is matched, in order:
 1. red flags (bot.core.redflags) win over everything else in the message;
 2. no letters or digits at all (emoji, punctuation) -> "empty";
-3. only greetings/thanks/ok/bye -> "smalltalk";
-4. otherwise every topic gets a score: TF-IDF cosine between the message and the topic's
+3. just a command or control word ("pause", "next one", "start", "menu": see
+   bot.core.commands) -> "unsure" with no suggestions; mid-routine the handler acts on it;
+4. only greetings/thanks/ok/bye/sorry -> "smalltalk";
+5. otherwise every topic gets a score: TF-IDF cosine between the message and the topic's
    examples (and how much of the message the topic's words cover), plus a bonus for each
    keyword phrase found. Exercise names and aliases are found first (token n-grams, any word
    order for two-word names, plurals, and typos repaired with rapidfuzz against the content's
@@ -27,7 +29,7 @@ How a message is matched, in order:
    and a lone common word ("why") make general topics less believable. Below `THRESHOLD`,
    or for a request to do something unknown ("can you book me a physio"), the reply is
    "unsure" with up to three closest topics as suggestions.
-5. just an exercise's name ("glute bridge?") gets its how-to.
+6. just an exercise's name ("glute bridge?") gets its how-to.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content import AnswerTopic, Content, ContentError
+from bot.core.commands import COMMAND_WORDS, is_control_message
 from bot.core.redflags import RedFlag, detect_red_flag
 from bot.core.text import normalise
 
@@ -94,7 +97,7 @@ _STOPWORDS = _words(
     very really also have has had there here we us our get got some any about from by as if
     then than too do does did doing done not one thing things ok okay hey hi hello thanks
     thank cheers anyway actually exactly like mean kind sort bit little lol haha um uh hmm
-    know tell want wanna need"""
+    know tell want wanna need sorry start begin"""
 )
 # Dropped from the keyword sequence so "what is the knee hug for" reads "what is for".
 _FILLERS = _words("a an the this that these those my your one actually even really just exactly")
@@ -108,7 +111,7 @@ _SMALLTALK_WORDS = _words(
     """hi hello hey hiya heya yo howdy hallo hola there morning evening afternoon good day all
     thanks thank you thankyou cheers much so very lot appreciate it that great a bye goodbye
     cya see ya later night for now take care ok okay k kk alright cool nice awesome perfect
-    sure got yes yep yeah fine understood right noted lol haha done"""
+    sure got yes yep yeah fine understood right noted lol haha done sorry"""
 )
 # Its kind is the first whose trigger words it contains ("ack" needs none).
 _SMALLTALK_TRIGGERS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -135,6 +138,10 @@ _REQUEST = re.compile(r"^(?:please )?(?:can|could|would|will) you (?:please |jus
 _EMPTY_TEXT = (
     "Send me a question in words, for example <i>why glute bridge?</i> or "
     "<i>how often should I do the routine?</i>"
+)
+_CONTROL_TEXT = (
+    "To go through the exercises, send /routine; during a routine, use its buttons. "
+    "Send /help to see everything I can do."
 )
 _UNSURE_WITH_SUGGESTIONS = "I'm not sure I understood. Did you mean one of these?"
 _UNSURE_NO_SUGGESTIONS = (
@@ -235,6 +242,10 @@ class AnswerMatcher:
         raw = _raw_words(text[:MAX_MATCH_CHARS])
         if not raw:
             return Reply(kind="empty", text=_EMPTY_TEXT)
+        if is_control_message(text):
+            # "pause", "next one", "start": never answered from a topic ("pause" is one
+            # letter from "cause"); mid-routine the handler turns it into the action.
+            return Reply(kind="unsure", text=_CONTROL_TEXT)
         smalltalk = self._smalltalk(raw)
         if smalltalk is not None:
             return Reply(kind="smalltalk", text=_SMALLTALK_REPLIES[smalltalk])
@@ -333,6 +344,8 @@ class AnswerMatcher:
             counts["".join(words)] += 1
         counts.update(_SMALLTALK_WORDS)
         counts.update(_SLANG.values())
+        # Known, so never "repaired": "can I pause the routine" is not about a cause.
+        counts.update(COMMAND_WORDS)
         vocab = [word for word, _ in counts.most_common() if len(word) >= 3]
         # Typos are repaired only towards longer words: short ones ("list", "last") collide.
         return vocab, frozenset(vocab), [word for word in vocab if len(word) >= 5]
@@ -406,8 +419,8 @@ class AnswerMatcher:
         """A known word for a typo ('brige' -> 'bridge'); unknown words are left alone."""
         if len(word) < 4 or not word.isascii() or not word.isalpha():
             return word
-        if word in self._vocab_set or _stem(word) in self._known_stems:
-            return word  # "hugging" is "hug", not a typo of "hurting"
+        if word in self._vocab_set or _stem(word) in self._known_stems or word in _STOPWORDS:
+            return word  # "hugging" is "hug", not a typo of "hurting"; "sorry" is not "worry"
         cached = self._typo_cache.get(word)
         if cached is not None:
             return cached

@@ -35,7 +35,8 @@ class RedFlag:
     label: str
 
 
-# Words the patterns depend on; a typo of one of these (5+ letters) is repaired first.
+# Words the patterns depend on; a typo of one of these (5+ letters, same first letter) is
+# repaired first, unless it is an ordinary word (_ORDINARY_WORDS).
 _MEDICAL_WORDS = (
     "numbness", "numb", "tingling", "tingly", "tingle", "groin", "saddle", "genitals",
     "genital", "buttocks", "bladder", "bowels", "bowel", "incontinence", "incontinent",
@@ -44,6 +45,30 @@ _MEDICAL_WORDS = (
 )  # fmt: skip
 _MEDICAL_SET = frozenset(_MEDICAL_WORDS)
 _TYPO_CUTOFF = 82
+# A typo keeps its first letter ("numbess", "bladdr"); asking for it keeps "single" from
+# becoming "tingle" and "dancer" from becoming "cancer".
+_MEDICAL_BY_LETTER: dict[str, tuple[str, ...]] = {
+    letter: tuple(word for word in _MEDICAL_WORDS if word[0] == letter)
+    for letter in {word[0] for word in _MEDICAL_WORDS}
+}
+# Correctly spelled English words that are within the typo cutoff of a medical word with the
+# same first letter ("cancel" -> "cancer", "forever" -> "fever", "seeing" -> ...). They are
+# never repaired. Found by running the repair over an English word list (wamerican), minus
+# the medical words' own forms ("fevers", "accidents"), plus a few near misses and common
+# typos of ordinary words ("cancle"). Re-check it when _MEDICAL_WORDS or the cutoff changes.
+_ORDINARY_WORDS = frozenset((
+    "accent", "accept", "answer", "badder", "blade", "blander", "bowers", "bowls", "cancel",
+    "canceled", "cancelled", "cancle", "canker", "canter", "chance", "chancery", "chancier",
+    "clever", "consonant", "constrain", "constraint", "constraints", "consultant",
+    "consultants", "contestant", "contestants", "dancer", "fewer", "forever", "genial",
+    "groping", "growing", "jingle", "lever", "mingle", "never", "peeking", "peeling",
+    "peelings", "peeping", "peering", "peeving", "petering", "pieing", "preening", "pureeing",
+    "river", "sadden", "sadder", "single", "straddle", "swaddle", "swaddled", "swaddles",
+    "tangle", "tangling", "thinly", "tiling", "tinge", "tinged", "tingeing", "tinges",
+    "tinging", "tinkle", "tinkling", "tinseling", "triangle", "twinge", "twingeing", "twinging",
+    "twinkling", "ukraine", "uterine", "wacker", "wackiness", "walker", "wearer", "weariness",
+    "weaver",
+))  # fmt: skip
 
 _G = r"(?: \S+){0,%d}"  # a gap of up to N words, between two parts of a pattern
 
@@ -64,6 +89,12 @@ _SADDLE = (
 )
 _LEGS = r"(?:legs?|foot|feet|toes?|thighs?|calf|calves|shins?|ankles?)"
 _BOTH_LEGS = r"(?:(?:both|two|2)(?: of)?(?: my| the)? (?:legs?|feet|foot)|legs both|feet both)"
+# Plural legs or feet with a numbness word: both legs, even without the word "both".
+_NUMB_LEGS = r"(?:legs|feet)"
+_NUMB_WORD = (
+    r"(?:numb\w*|tingl\w*|pins and needles|no feeling|lost feeling|loss of feeling"
+    r"|no sensation|lost sensation|loss of sensation|feel dead|gone dead|going dead)"
+)
 _LEG_SYMPTOM = (
     r"(?:numb\w*|tingl\w*|pins and needles|weak\w*|giving way|gives way|gave way|give way"
     r"|buckl\w*|no feeling|lost feeling|feels? dead|gone dead|going dead|collaps\w*)"
@@ -84,7 +115,9 @@ _PATTERNS: tuple[tuple[Level, str, str], ...] = (
         "numbness or tingling in both legs",
         rf"\b{_NUMB}{_gap(5)} {_BOTH_LEGS}\b|\b{_BOTH_LEGS}{_gap(5)} (?:{_NUMB}|{_LEG_SYMPTOM})"
         rf"|\b(?:{_CANT_FEEL}|{_LEG_SYMPTOM}){_gap(3)} {_BOTH_LEGS}"
-        rf"|\b{_CANT_FEEL} my (?:legs|feet)\b",
+        rf"|\b{_CANT_FEEL} my (?:legs|feet)\b"
+        rf"|\b{_NUMB_WORD}{_gap(4)} {_NUMB_LEGS}\b|\b{_NUMB_LEGS}{_gap(3)} {_NUMB_WORD}"
+        rf"|\b{_NUMB_LEGS}{_gap(2)} (?:fall\w*|fell|go|goes|going|gone|went) (?:asleep|to sleep)",
     ),
     (
         "urgent",
@@ -134,14 +167,23 @@ _PATTERNS: tuple[tuple[Level, str, str], ...] = (
         "see_doctor",
         "a leg getting weaker or numb",
         rf"\b{_LEGS}{_gap(4)} {_LEG_SYMPTOM}|\b{_LEG_SYMPTOM}{_gap(3)} {_LEGS}\b"
-        rf"|\b{_CANT_FEEL}(?: my)? {_LEGS}\b|\b(?:drop foot|foot drop)\b",
+        rf"|\b{_CANT_FEEL}(?: my)? {_LEGS}\b|\b(?:drop foot|foot drop)\b"
+        # Foot drop: the foot can't be lifted, or drags ("dragging my feet" is an idiom).
+        r"|\b(?:cant|can not|cannot|unable to|not able to|struggl\w* to|trouble|difficulty)"
+        r"(?: \S+)? (?:lift\w*|rais\w*|pick\w* up|point\w*|flex\w*)(?: my| the| one)?"
+        r" (?:foot|feet|toes?)\b"
+        r"|\b(?:foot|toes?) (?:is |are |keeps? |has been |have been |been |started )?"
+        r"(?:dragg\w*|drags|drag|flopp\w*|flops|slapp\w*|slaps)\b"
+        r"|\bdragg\w* (?:my|the|one|his|her) (?:foot|leg)\b",
     ),
     (
         "see_doctor",
-        "fever with back pain",
+        "fever or feeling unwell",
         r"\bfever\w*|\bfebrile\b|\bhigh temp\w*|\b(?:a|running a|have a|got a) temp(?:erature)?\b"
         r"|\bchills\b|\bnight sweats?\b|\bsweating at night\b|\bflu\b"
-        r"|\bfeel(?:ing)?(?: really| very| so)? (?:unwell|ill|poorly)\b",
+        r"|\bunwell\b|\b(?:feel|feels|feeling|felt|been|am|im)(?: \S+)?"
+        r"(?: generally| really| very| quite| so| pretty| rather| a bit| a little| kind of)?"
+        r" (?:ill|poorly|sick)\b(?! of)|\bfeel(?:ing)? (?:generally |really |very )?rough\b",
     ),
     (
         "see_doctor",
@@ -187,9 +229,10 @@ _NEGATED = re.compile(
 
 @lru_cache(maxsize=20_000)
 def _repair_word(word: str) -> str:
-    if len(word) < 5 or word in _MEDICAL_SET or not word.isascii():
+    if len(word) < 5 or word in _MEDICAL_SET or word in _ORDINARY_WORDS or not word.isascii():
         return word
-    found = process.extractOne(word, _MEDICAL_WORDS, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+    candidates = _MEDICAL_BY_LETTER.get(word[0], ())
+    found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
     return word if found is None else found[0]
 
 

@@ -135,6 +135,36 @@ def test_small_talk_gets_a_short_friendly_reply(matcher: AnswerMatcher, text: st
     assert reply.kind == "smalltalk" and 0 < len(reply.text) < 200
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pause", "Pause please", "pasue", "stop", "stop it", "skip", "skip this", "next",
+        "next one", "ok next", "done", "start", "resume", "continue", "go on", "cancel", "go",
+        "back", "menu", "help", "wait", "quit",
+    ],
+)  # fmt: skip
+def test_a_bare_command_is_never_answered_from_a_topic(matcher: AnswerMatcher, text: str) -> None:
+    for exercise in (None, "flexion"):
+        reply = matcher.match(text, exercise=exercise)
+        assert reply.kind == "unsure" and reply.topic is None, (text, exercise)
+        assert reply.suggestions == () and "/routine" in reply.text, text
+
+
+@pytest.mark.parametrize("text", ["can I pause the routine", "how do I start", "let's start"])
+def test_command_words_in_a_question_do_not_look_like_causes(
+    matcher: AnswerMatcher, text: str
+) -> None:
+    # "pause" is one letter from "cause", and "start" is in a causes example.
+    reply = matcher.match(text)
+    assert reply.topic is None or reply.topic.id != "causes", text
+
+
+def test_sorry_is_not_a_typo_of_worry(matcher: AnswerMatcher) -> None:
+    assert matcher.match("sorry").kind == "smalltalk"
+    reply = matcher.match("sorry, why glute bridge")
+    assert reply.topic is not None and reply.topic.id == "why_glute_bridge"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "?!...", "👍"])
 def test_empty_or_emoji_only_gets_a_prompt(matcher: AnswerMatcher, text: str) -> None:
     assert matcher.match(text).kind == "empty"

@@ -24,6 +24,14 @@ from bot.core.redflags import detect_red_flag
         "I've got chest pain",
         "fell down the stairs and now my back hurts",
         "back pain after a car accident",
+        # Plural legs or feet with a numbness word mean both legs, "both" or not.
+        "my legs are numb",
+        "numbness in my legs",
+        "tingling in my legs",
+        "pins and needles in my feet",
+        "both my feet are numb",
+        "I have numb feet",
+        "my legs keep going to sleep",
     ],
 )
 def test_urgent_signs_are_urgent(text: str) -> None:
@@ -41,6 +49,18 @@ def test_urgent_signs_are_urgent(text: str) -> None:
         "I had cancer a few years ago",
         "the pain is constant and worse at night",
         "it wakes me up every night",
+        # The safety screen's own words: "feeling generally unwell".
+        "I feel generally unwell",
+        "feeling really unwell",
+        "I've been unwell all week",
+        "I feel very ill",
+        "I'm feeling sick",
+        # Foot drop is a leg getting weaker.
+        "can't lift my foot",
+        "my foot is dragging",
+        "my left foot drags when I walk",
+        "I'm unable to raise my toes",
+        "my leg is numb",  # one leg stays see-a-doctor
     ],
 )
 def test_see_a_doctor_signs_are_caught(text: str) -> None:
@@ -67,12 +87,53 @@ def test_both_legs_outrank_one_leg() -> None:
         "can I do it all the time?",
         "will this help me lose weight",
         "no fever, just a stiff back",  # negated right before the symptom
+        "no tingling in my legs",
+        "I'm sick of this routine",  # not feeling sick
+        "I'll do it later",  # "ill" after the apostrophe goes
+        "I keep dragging my feet with the routine",  # the idiom, not foot drop
+        "can I lift my feet in the knee hug",
         "",
         "🙂🙂🙂",
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text: str) -> None:
     assert detect_red_flag(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancel the routine",  # cancel -> cancer
+        "cancle the routine",  # a typo of cancel is not cancer either
+        "this takes forever",  # forever -> fever
+        "single leg glute bridge",  # single -> tingle, next to "leg"
+        "can I do a single leg glute bridge",
+        "accent",  # accent -> accident
+        "sorry about my accent",
+        "dancer",  # dancer -> cancer
+        "I'm a dancer, is this ok for my back",
+        "trouble seeing the screen",  # seeing -> peeing
+        "I feel a twinge in my leg during the bridge",  # twinge -> tingle
+        "my legs feel stiff so I use a walker",  # walker -> weaker
+        "is there a chance this helps",  # chance -> cancer
+    ],
+)
+def test_ordinary_words_are_not_repaired_into_red_flags(text: str) -> None:
+    assert detect_red_flag(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I had canser", "see_doctor"),
+        ("i have a feverr", "see_doctor"),
+        ("bladdr problems", "urgent"),
+        ("numbess in my buttocks", "urgent"),
+    ],
+)
+def test_real_typos_of_medical_words_are_still_repaired(text: str, level: str) -> None:
+    flag = detect_red_flag(text)
+    assert flag is not None and flag.level == level, text
 
 
 def test_a_red_flag_is_found_whatever_else_the_message_says() -> None:
