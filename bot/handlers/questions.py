@@ -15,14 +15,24 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.context import BotApp, BotContext
 from bot.core import routine_view as view
 from bot.core.answers import Reply
+from bot.core.commands import Command, command_word
 from bot.core.routine import Action, Phase, RoutineState
 from bot.core.text import split_for_telegram
 from bot.handlers import routine
 from bot.handlers.common import keyboard, remember_user
+from bot.handlers.safety import send_screen
 from bot.routine_store import load_open
 from db import users
 
 PATTERN = r"^q:"
+_COMMANDS: dict[Command, Action] = {
+    "next": Action.NEXT,
+    "pause": Action.PAUSE,
+    "resume": Action.RESUME,
+    "skip": Action.SKIP,
+    "stop": Action.STOP,
+}
+_FORWARD = {Action.NEXT, Action.RESUME, Action.SKIP}
 _PAIN_SCORE = re.compile(r"^\s*(10|[0-9])\s*(/\s*10)?\s*$")
 
 
@@ -85,6 +95,10 @@ async def respond(context: BotContext, user: users.User, text: str) -> None:
     if reply.kind == "red_flag":
         await red_flag(context, user, state, reply)
         return
+    command = command_word(text)
+    if state is not None and command is not None:
+        await typed_command(context, user, state, _COMMANDS[command])
+        return
     if state is None:
         await send_reply(context, user.chat_id, reply)
         return
@@ -98,6 +112,20 @@ async def respond(context: BotContext, user: users.User, text: str) -> None:
         Reply(kind="unsure", text="I didn't catch that.", suggestions=reply.suggestions),
         " " + where_in_routine(state, context),
     )
+
+
+async def typed_command(
+    context: BotContext, user: users.User, state: RoutineState, action: Action
+) -> None:
+    """ "pause", "skip", "next" typed mid-routine: the same as pressing the button."""
+    if action in _FORWARD and user.safety_status != "cleared":
+        await context.bot.send_message(user.chat_id, "Please take the safety check first.")
+        await send_screen(context, user.chat_id)
+        return
+    if not await routine.typed_action(context, state, action):
+        await context.bot.send_message(
+            user.chat_id, "That doesn't fit this step. " + where_in_routine(state, context)
+        )
 
 
 async def red_flag(

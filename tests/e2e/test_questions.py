@@ -82,7 +82,7 @@ async def test_text_where_a_button_was_expected_reminds_of_the_choices(
 ) -> None:
     await clear_safety(user)
     await begin_routine(user)
-    await user.send("ok next one")
+    await user.send("asdf qwerty")
     reply = await user.expect_message()
     assert "buttons above still work" in reply.plain
 
@@ -116,3 +116,32 @@ async def test_a_red_flag_mid_routine_pauses_it_until_the_safety_check_is_retake
     await user.expect_message("safety check")
     row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
     assert row["status"] == "paused"
+
+
+async def test_typing_pause_skip_or_stop_mid_routine_works_like_the_buttons(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await clear_safety(user)
+    await begin_routine(user)
+    await user.send("skip this one please")
+    await user.expect_message("2/5 · Cat/cow")
+    await user.send("pause")
+    await user.expect_message("Paused at Cat/cow stretch")
+    await user.send("continue")
+    assert "2/5 · Cat/cow" in (await user.expect_message()).plain
+    await user.send("stop")
+    await user.expect_message("Routine stopped")
+    row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
+    assert row["status"] == "stopped"
+
+
+async def test_next_typed_before_starting_a_hold_says_it_does_not_fit(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await clear_safety(user)
+    await begin_routine(user)
+    await user.press("Show all steps")
+    await user.expect_edit("20–30 seconds")
+    await user.send("next")
+    reply = await user.expect_message()
+    assert "doesn't fit this step" in reply.plain
