@@ -33,7 +33,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _spawn(tmp_path: Path, args: list[str], **env: str) -> pexpect.spawn:
+def _spawn(tmp_path: Path, args: list[str], **env: str) -> pexpect.spawn[str]:
     # cwd is a temporary folder: no developer .env is read, data/ lands there.
     return pexpect.spawn(
         sys.executable,
@@ -47,7 +47,7 @@ def _spawn(tmp_path: Path, args: list[str], **env: str) -> pexpect.spawn:
 
 
 @pytest.fixture
-def playground(tmp_path: Path) -> Iterator[pexpect.spawn]:
+def playground(tmp_path: Path) -> Iterator[pexpect.spawn[str]]:
     child = _spawn(
         tmp_path,
         [
@@ -72,13 +72,20 @@ def playground(tmp_path: Path) -> Iterator[pexpect.spawn]:
         child.close(force=True)
 
 
-def _key(child: pexpect.spawn, label: str) -> str:
+def _group(child: pexpect.spawn[str]) -> str:
+    """The first group of the last `expect` match (pexpect types it loosely)."""
+    match = child.match
+    assert isinstance(match, re.Match)
+    return str(match.group(1))
+
+
+def _key(child: pexpect.spawn[str], label: str) -> str:
     """Read the number printed in front of a button, as a person would."""
     child.expect(r"\[(\d+)\] " + re.escape(label))
-    return str(child.match.group(1))
+    return str(_group(child))
 
 
-def _pass_safety_screen(child: pexpect.spawn) -> None:
+def _pass_safety_screen(child: pexpect.spawn[str]) -> None:
     child.sendline("/start")
     child.expect_exact("Hi, Alex!")
     child.expect_exact("safety check")
@@ -87,7 +94,7 @@ def _pass_safety_screen(child: pexpect.spawn) -> None:
     child.expect_exact("Send /routine when you're ready.")
 
 
-def _quit(child: pexpect.spawn) -> None:
+def _quit(child: pexpect.spawn[str]) -> None:
     child.sendline("/quit")
     child.expect_exact("Bye.")
     child.expect(pexpect.EOF)
@@ -96,7 +103,9 @@ def _quit(child: pexpect.spawn) -> None:
     assert "Traceback" not in (child.before or "")
 
 
-def test_playground_start_safety_screen_and_quit(playground: pexpect.spawn, tmp_path: Path) -> None:
+def test_playground_start_safety_screen_and_quit(
+    playground: pexpect.spawn[str], tmp_path: Path
+) -> None:
     child = playground
     _pass_safety_screen(child)
     # A number with no buttons left to press, and a command the bot answers.
@@ -108,7 +117,7 @@ def test_playground_start_safety_screen_and_quit(playground: pexpect.spawn, tmp_
     assert (tmp_path / "pg.sqlite3").is_file()
 
 
-def _routine_through_the_first_hold(child: pexpect.spawn) -> None:
+def _routine_through_the_first_hold(child: pexpect.spawn[str]) -> None:
     child.sendline("/routine")
     child.expect_exact("How is your pain right now, from 0")
     child.expect_exact("[9]  [10]")  # a 0–10 scale keeps its numbers: typing 3 answers 3
@@ -123,10 +132,10 @@ def _routine_through_the_first_hold(child: pexpect.spawn) -> None:
             [r"\[(\d+)\][^\[\n]*Start the 20 s hold", r"\[(\d+)\][^\[\n]*Next ▶", r"✎ #\d+: "]
         )
         if found == 0:
-            child.sendline(child.match.group(1))
+            child.sendline(_group(child))
             break
         if found == 1:
-            next_key = child.match.group(1)
+            next_key = _group(child)
         assert next_key, "no Next ▶ button seen"
         child.sendline(next_key)
     else:
@@ -137,17 +146,17 @@ def _routine_through_the_first_hold(child: pexpect.spawn) -> None:
     child.expect(r"BackCoach #\d+\r?\n[^\n]*Release now")
 
 
-def test_playground_routine_through_a_timed_hold(playground: pexpect.spawn) -> None:
+def test_playground_routine_through_a_timed_hold(playground: pexpect.spawn[str]) -> None:
     child = playground
     _pass_safety_screen(child)
     _routine_through_the_first_hold(child)
     child.expect(r"\[(\d+)\][^\[\n]*Next exercise ▶")
-    child.sendline(child.match.group(1))
+    child.sendline(_group(child))
     child.expect_exact("2/5 · Cat/cow stretch")
     _quit(child)
 
 
-def test_playground_session_from_start_to_a_question(playground: pexpect.spawn) -> None:
+def test_playground_session_from_start_to_a_question(playground: pexpect.spawn[str]) -> None:
     """The whole of issue 5's session: safety screen, a timed hold, a question, /quit."""
     child = playground
     _pass_safety_screen(child)
@@ -159,7 +168,7 @@ def test_playground_session_from_start_to_a_question(playground: pexpect.spawn) 
     _quit(child)
 
 
-def test_ctrl_c_ends_the_playground_cleanly(playground: pexpect.spawn) -> None:
+def test_ctrl_c_ends_the_playground_cleanly(playground: pexpect.spawn[str]) -> None:
     child = playground
     child.sendintr()
     child.expect_exact("Bye.")

@@ -9,6 +9,14 @@ from bot.emulator.server import ApiError
 from tests.conftest import BotStarter, begin_routine, clear_safety
 
 
+async def answered(user: ChatUser, *query_ids: str) -> None:
+    """Wait until each button press got its answer."""
+    for query_id in query_ids:
+        await user.emulator.wait_for(
+            lambda e, q=query_id: e.kind == "answer" and e.callback_query_id == q  # type: ignore[misc]
+        )
+
+
 async def to_the_hold(user: ChatUser) -> None:
     await user.press("Show all steps")
     await user.expect_edit("20–30 seconds")
@@ -22,10 +30,7 @@ async def test_a_double_tap_on_start_hold_starts_one_hold(bot: BotApp, user: Cha
     data = next(b["callback_data"] for b in card.buttons if "Start" in b["text"])
     first = await user.press_nowait(data, card)
     second = await user.press_nowait(data, card)
-    for query_id in (first, second):
-        await user.emulator.wait_for(
-            lambda e, q=query_id: e.kind == "answer" and e.callback_query_id == q
-        )
+    await answered(user, first, second)
     await user.expect_message("Release now", timeout=3)
     assert sum("Hold for" in text for text in user.sent_texts()) == 1
     assert sum("Release now" in text for text in user.sent_texts()) == 1
@@ -38,10 +43,7 @@ async def test_a_double_tap_on_skip_skips_one_exercise(bot: BotApp, user: ChatUs
     data = next(b["callback_data"] for b in card.buttons if "Skip" in b["text"])
     first = await user.press_nowait(data, card)
     second = await user.press_nowait(data, card)
-    for query_id in (first, second):
-        await user.emulator.wait_for(
-            lambda e, q=query_id: e.kind == "answer" and e.callback_query_id == q
-        )
+    await answered(user, first, second)
     await user.expect_message("2/5 · Cat/cow")
     assert sum("2/5 · Cat/cow" in text for text in user.sent_texts()) == 1
     row = await bot.bot_data["deps"].db.fetchone("SELECT exercise_index FROM routine_runs")

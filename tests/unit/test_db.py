@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ PLAN = Plan.from_content(load_content())
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> Database:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await Database.open(tmp_path / "nested" / "bot.sqlite3")
-    yield database  # type: ignore[misc]
+    yield database
     await database.close()
 
 
