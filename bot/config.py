@@ -80,6 +80,20 @@ def _env(environ: Mapping[str, str | None], name: str) -> str | None:
     return value.strip() if value is not None and value.strip() else None
 
 
+def _number(env: Mapping[str, str | None], name: str, *, default: float, high: float) -> float:
+    """A positive number up to `high`, or a ConfigError naming the variable."""
+    raw = _env(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= high:
+        raise ConfigError(f"{name} must be a number from 0.01 to {high:g}, got {raw!r}.")
+    return value
+
+
 def load_environment(env_file: Path | None = Path(".env")) -> dict[str, str | None]:
     """The process environment over the optional `.env` file (the environment wins)."""
     merged: dict[str, str | None] = {}
@@ -113,13 +127,7 @@ def load_settings(
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}.")
 
-    raw_speed = _env(env, "BACKCOACH_SPEED") or "1"
-    try:
-        speed = float(raw_speed)
-    except ValueError:
-        speed = 0.0
-    if not 0 < speed <= 1000:
-        raise ConfigError(f"BACKCOACH_SPEED must be a number from 0.01 to 1000, got {raw_speed!r}.")
+    speed = _number(env, "BACKCOACH_SPEED", default=1.0, high=1000.0)
 
     zone_name = _env(env, "BOT_TIMEZONE") or "UTC"
     try:
@@ -129,15 +137,7 @@ def load_settings(
             f"BOT_TIMEZONE must be an IANA zone such as Europe/Berlin, got {zone_name!r}."
         ) from None
 
-    raw_sweep = _env(env, "REMINDER_SWEEP_SECONDS") or "60"
-    try:
-        sweep = float(raw_sweep)
-    except ValueError:
-        sweep = 0.0
-    if not 0 < sweep <= 3600:
-        raise ConfigError(
-            f"REMINDER_SWEEP_SECONDS must be a number from 0.01 to 3600, got {raw_sweep!r}."
-        )
+    sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
     database_path = Path(_env(env, "DATABASE_PATH") or default_database)
     return Settings(

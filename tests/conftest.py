@@ -11,7 +11,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.context import BotApp
 from bot.core.clock import Clock
-from bot.emulator import BotApiEmulator, ChatUser
+from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
 
@@ -79,3 +79,23 @@ async def begin_routine(user: ChatUser, pain: int = 5) -> None:
     await user.expect_message("How is your pain right now")
     await user.press(str(pain), user.find_button_message("10"))
     await user.expect_message("Back flexion stretch")
+
+
+async def cleared_routine(user: ChatUser, pain: int = 5) -> None:
+    """A user who passed the safety screen starts a routine: at step 1 of the knee hug."""
+    await clear_safety(user)
+    await begin_routine(user, pain)
+
+
+async def next_step(user: ChatUser, number: int) -> StoredMessage:
+    """Press Next and wait for the card to show step `number`."""
+    await user.press("Next")
+    return await user.expect_edit(f"Step {number} of")
+
+
+async def skip_to(user: ChatUser, number: int) -> None:
+    """Skip exercises until exercise `number` of 5 shows (6: the closing pain score)."""
+    current = int(user.find_button_message("Skip exercise").plain.split("/", 1)[0])
+    for upcoming in range(current + 1, number + 1):
+        await user.press("Skip exercise")
+        await user.expect_message(f"{upcoming}/5 ·" if upcoming <= 5 else "How is your pain now")

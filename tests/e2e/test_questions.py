@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import BotApp
 from bot.emulator import ChatUser
-from tests.conftest import begin_routine, clear_safety
+from tests.conftest import clear_safety, cleared_routine, next_step
 
 
 async def test_why_glute_bridge_gets_the_seed_rationale_in_our_words(
@@ -65,10 +65,8 @@ async def test_small_talk_emoji_long_text_and_other_scripts_get_short_sensible_r
 async def test_a_question_mid_routine_keeps_the_step_and_its_buttons(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
-    await user.press("Next")
-    await user.expect_edit("Step 2 of 4")
+    await cleared_routine(user)
+    await next_step(user, 2)
     await user.send("how long do I hold this?")
     answer = await user.expect_message()
     assert "20–30 seconds" in answer.plain
@@ -80,8 +78,7 @@ async def test_a_question_mid_routine_keeps_the_step_and_its_buttons(
 async def test_text_where_a_button_was_expected_reminds_of_the_choices(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.send("asdf qwerty")
     reply = await user.expect_message()
     assert "buttons above still work" in reply.plain
@@ -100,8 +97,7 @@ async def test_a_typed_pain_score_counts_like_a_pressed_one(bot: BotApp, user: C
 async def test_a_red_flag_mid_routine_pauses_it_until_the_safety_check_is_retaken(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     card = user.find_button_message("Next")
     await user.send("my leg is going numb")
     answer = await user.expect_message()
@@ -121,8 +117,7 @@ async def test_a_red_flag_mid_routine_pauses_it_until_the_safety_check_is_retake
 async def test_typing_pause_skip_or_stop_mid_routine_works_like_the_buttons(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.send("skip this one please")
     await user.expect_message("2/5 · Cat/cow")
     await user.send("pause")
@@ -138,8 +133,7 @@ async def test_typing_pause_skip_or_stop_mid_routine_works_like_the_buttons(
 async def test_next_typed_before_starting_a_hold_says_it_does_not_fit(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.press("Show all steps")
     await user.expect_edit("20–30 seconds")
     await user.send("next")

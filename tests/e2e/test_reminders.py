@@ -19,7 +19,7 @@ from bot.emulator.server import ApiError
 from bot.reminders import ReminderService, SweepReport
 from db import reminders as reminders_db
 from db.reminders import Reminder
-from tests.conftest import BotStarter, begin_routine, clear_safety
+from tests.conftest import BotStarter, clear_safety, cleared_routine, skip_to
 
 # Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin.
 MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
@@ -324,13 +324,8 @@ async def test_no_reminder_when_the_routine_is_already_done_that_day(
     await set_berlin_0730(user)
     # Tuesday 07:00 in Berlin: the user does the whole routine (skipping through it).
     clock.set(berlin(4, 7, 0))
-    await clear_safety(user)
-    await begin_routine(user)
-    for number in range(2, 7):
-        await user.press("Skip exercise")
-        if number <= 5:
-            await user.expect_message(f"{number}/5 ·")
-    await user.expect_message("How is your pain now")
+    await cleared_routine(user)
+    await skip_to(user, 6)
     await user.press("3", user.find_button_message("10"))
     await user.expect_message("Routine complete")
     report = await sweep_at(app, clock, berlin(4, 7, 30))

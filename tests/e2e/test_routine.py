@@ -12,7 +12,7 @@ import pytest
 from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
 from db import routines
-from tests.conftest import BotStarter, begin_routine, clear_safety
+from tests.conftest import BotStarter, cleared_routine, next_step, skip_to
 
 
 def deps(app: BotApp):  # type: ignore[no-untyped-def]
@@ -22,8 +22,7 @@ def deps(app: BotApp):  # type: ignore[no-untyped-def]
 async def test_user_walks_the_whole_routine_with_timed_holds(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user, pain=6)
+    await cleared_routine(user, pain=6)
 
     # 1. Back flexion stretch: three instructions one at a time, then the timed hold.
     card = user.find_button_message("Next")
@@ -104,8 +103,7 @@ async def test_user_walks_the_whole_routine_with_timed_holds(
 async def test_skip_during_the_trunk_twist_moves_on_to_knee_rocks(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.press("Skip exercise")
     await user.expect_message("2/5 · Cat/cow")
     await user.press("Skip exercise")
@@ -116,10 +114,8 @@ async def test_skip_during_the_trunk_twist_moves_on_to_knee_rocks(
 
 
 async def test_pause_and_resume_keeps_the_step(bot: BotApp, user: ChatUser) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
-    await user.press("Next")
-    await user.expect_edit("Step 2 of 4")
+    await cleared_routine(user)
+    await next_step(user, 2)
     await user.press("Pause")
     paused = await user.expect_edit("Paused at Back flexion stretch")
     assert paused.button_labels == ["▶ Resume", "🛑 Stop"]
@@ -130,8 +126,7 @@ async def test_pause_and_resume_keeps_the_step(bot: BotApp, user: ChatUser) -> N
 async def test_stop_ends_the_routine_and_old_buttons_then_change_nothing(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     card = user.find_button_message("Next")
     old_next = card.buttons[0]["callback_data"]
     await user.press("Stop")
@@ -145,8 +140,7 @@ async def test_stop_ends_the_routine_and_old_buttons_then_change_nothing(
 async def test_it_hurts_gives_rest_advice_logs_it_and_offers_the_next_exercise(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.press("It hurts")
     advice = await user.expect_edit("Stopped the back flexion stretch")
     assert "rest" in advice.plain.lower()
@@ -158,11 +152,7 @@ async def test_it_hurts_gives_rest_advice_logs_it_and_offers_the_next_exercise(
 
 
 async def finish_skipping_everything(user: ChatUser, pain_after: int) -> str:
-    for number in range(2, 7):
-        await user.press("Skip exercise")
-        if number <= 5:
-            await user.expect_message(f"{number}/5 ·")
-    await user.expect_message("How is your pain now")
+    await skip_to(user, 6)
     await user.press(str(pain_after), user.find_button_message("10"))
     return (await user.expect_message("Routine complete")).plain
 
@@ -178,8 +168,7 @@ async def finish_skipping_everything(user: ChatUser, pain_after: int) -> str:
 async def test_pain_that_rises_or_is_high_gets_stop_advice(
     bot: BotApp, user: ChatUser, before: int, after: int, expected: str
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user, pain=before)
+    await cleared_routine(user, pain=before)
     summary = await finish_skipping_everything(user, after)
     assert expected in summary
     assert f"Pain: {before} → {after}" in summary
@@ -188,10 +177,8 @@ async def test_pain_that_rises_or_is_high_gets_stop_advice(
 async def test_routine_during_a_routine_offers_resume_or_start_over(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
-    await user.press("Next")
-    await user.expect_edit("Step 2 of 4")
+    await cleared_routine(user)
+    await next_step(user, 2)
     await user.send("/routine")
     offer = await user.expect_message("You have a routine in progress")
     assert "Back flexion stretch, step 2 of 4" in offer.plain
@@ -206,8 +193,7 @@ async def test_routine_during_a_routine_offers_resume_or_start_over(
 
 
 async def test_cancel_stops_the_routine(bot: BotApp, user: ChatUser) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.send("/cancel")
     assert "Routine stopped" in (await user.expect_message()).plain
     await user.send("/cancel")
@@ -216,10 +202,8 @@ async def test_cancel_stops_the_routine(bot: BotApp, user: ChatUser) -> None:
 
 async def test_routine_survives_a_restart_of_the_bot(start_bot: BotStarter, user: ChatUser) -> None:
     app = await start_bot()
-    await clear_safety(user)
-    await begin_routine(user)
-    await user.press("Next")
-    await user.expect_edit("Step 2 of 4")
+    await cleared_routine(user)
+    await next_step(user, 2)
     from bot.app import stop_application
 
     await stop_application(app)
@@ -235,8 +219,7 @@ async def test_a_hold_running_across_a_restart_still_gets_its_release(
     from bot.app import stop_application
 
     app = await start_bot(speed=4.0)  # the 20 s hold lasts 5 s
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.press("Show all steps")
     await user.expect_edit()
     await user.press("Start the 20 s hold")
@@ -252,8 +235,7 @@ async def test_a_hold_that_ended_while_the_bot_was_down_is_not_announced_late(
     from bot.app import stop_application
 
     app = await start_bot()
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.press("Show all steps")
     await user.expect_edit()
     await user.press("Start the 20 s hold")
@@ -273,10 +255,8 @@ async def test_a_hold_that_ended_while_the_bot_was_down_is_not_announced_late(
 async def test_why_this_exercise_answers_in_place_and_keeps_the_step(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
-    await user.press("Next")
-    await user.expect_edit("Step 2 of 4")
+    await cleared_routine(user)
+    await next_step(user, 2)
     await user.press("Why this exercise?")
     why = await user.expect_edit("Why:")
     assert "Step 2 of 4" in why.plain
@@ -286,11 +266,8 @@ async def test_why_this_exercise_answers_in_place_and_keeps_the_step(
 
 
 async def test_glute_bridge_why_is_the_seed_rationale(bot: BotApp, user: ChatUser) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
-    for number in range(2, 6):
-        await user.press("Skip exercise")
-        await user.expect_message(f"{number}/5 ·")
+    await cleared_routine(user)
+    await skip_to(user, 5)
     await user.press("Why this exercise?")
     why = await user.expect_edit("Why:")
     assert "pelvis" in why.plain and "sacrum" in why.plain and "hip mobility" in why.plain

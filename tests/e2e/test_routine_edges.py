@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
-from tests.conftest import BotStarter, begin_routine, clear_safety
+from tests.conftest import BotStarter, cleared_routine
 
 
 async def answered(user: ChatUser, *query_ids: str) -> None:
@@ -23,8 +23,7 @@ async def to_the_hold(user: ChatUser) -> None:
 
 
 async def test_a_double_tap_on_start_hold_starts_one_hold(bot: BotApp, user: ChatUser) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await to_the_hold(user)
     card = user.find_button_message("Start the 20 s hold")
     data = next(b["callback_data"] for b in card.buttons if "Start" in b["text"])
@@ -37,8 +36,7 @@ async def test_a_double_tap_on_start_hold_starts_one_hold(bot: BotApp, user: Cha
 
 
 async def test_a_double_tap_on_skip_skips_one_exercise(bot: BotApp, user: ChatUser) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     card = user.find_button_message("Skip exercise")
     data = next(b["callback_data"] for b in card.buttons if "Skip" in b["text"])
     first = await user.press_nowait(data, card)
@@ -53,8 +51,7 @@ async def test_a_double_tap_on_skip_skips_one_exercise(bot: BotApp, user: ChatUs
 async def test_a_screen_that_fell_behind_is_brought_up_to_date(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     emulator.fail("editMessageText", ApiError(500, "Internal Server Error"), times=1)
     await user.press("Next")  # saved as step 2, but the edit failed
     await user.expect_message("Sorry")
@@ -67,8 +64,7 @@ async def test_a_screen_that_fell_behind_is_brought_up_to_date(
 async def test_saying_a_warning_sign_applies_stops_the_open_routine(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await user.send("/safety")
     screen = await user.expect_message("safety check")
     await user.press("One of these applies", screen)
@@ -91,8 +87,7 @@ async def test_saying_a_warning_sign_applies_stops_the_open_routine(
 async def test_letting_go_early_is_not_announced_as_release_now(
     bot: BotApp, user: ChatUser
 ) -> None:
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await to_the_hold(user)
     await user.press("Start the 20 s hold")
     await user.expect_message("Hold for 20 seconds")
@@ -106,8 +101,7 @@ async def test_routine_during_a_hold_then_resume_keeps_the_countdown_alive(
     start_bot: BotStarter, user: ChatUser
 ) -> None:
     await start_bot(speed=4.0)  # the 20 s hold lasts 5 s
-    await clear_safety(user)
-    await begin_routine(user)
+    await cleared_routine(user)
     await to_the_hold(user)
     await user.press("Start the 20 s hold")
     await user.expect_message("Hold for 20 seconds")
