@@ -423,7 +423,8 @@ class ReminderService:
             if current.last_date != day.isoformat():
                 return None
             regular = next_occurrence_for(current, ZoneInfo(zone), now).timestamp
-            again = (now + SNOOZE).timestamp()
+            # BACKCOACH_SPEED shortens the snooze too (demos, the playground).
+            again = (now + SNOOZE / self.deps.settings.speed).timestamp()
             if again < regular:
                 return replace(current, next_due=again, snoozed=True)
             return replace(current, next_due=regular, snoozed=False)

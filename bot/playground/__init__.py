@@ -57,10 +57,8 @@ def playground_settings(options: PlaygroundOptions, environ: Mapping[str, str | 
     speed = settings.speed if options.speed is None else options.speed
     if not 0 < speed <= 1000:
         raise ConfigError(f"--speed must be a number from 0.01 to 1000, got {speed:g}.")
-    return settings.with_overrides(
-        speed=speed,
-        reminder_sweep_seconds=max(settings.reminder_sweep_seconds / speed, 0.01),
-    )
+    # The reminder service scales its own sweep interval by the speed.
+    return settings.with_overrides(speed=speed)
 
 
 def _default_name() -> str:
@@ -80,7 +78,8 @@ def _banner(settings: Settings, api_url: str, log_file: Path, media_dir: Path) -
     ]
     if settings.speed != 1:
         lines.append(
-            f"Speed ×{settings.speed:g}: holds and reminders run {settings.speed:g} times faster."
+            f"Speed ×{settings.speed:g}: holds, countdowns, snoozes and the reminder check run "
+            f"{settings.speed:g} times faster."
         )
     lines += [
         "Type a message or a /command. A number presses a button of the latest message "

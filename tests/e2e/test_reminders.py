@@ -33,8 +33,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def app(start_bot: BotStarter, clock: FakeClock) -> BotApp:
-    # A long sweep interval: tests run the sweep themselves, at the instant they choose.
-    return await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    # A long sweep interval: tests run the sweep themselves, at the instant they choose;
+    # real speed, since the fake clock already controls time.
+    return await start_bot(clock=clock, reminder_sweep_seconds=3600, speed=1.0)
 
 
 def deps(app: BotApp) -> Deps:
@@ -376,6 +377,16 @@ async def test_snooze_sends_it_again_in_30_minutes_once(
     assert reminders_received(user) == 2
     await sweep_at(app, clock, berlin(5, 7, 30))  # Wednesday's comes as usual
     assert reminders_received(user) == 3
+
+
+async def test_backcoach_speed_shortens_the_snooze_for_demos(
+    start_bot: BotStarter, user: ChatUser, clock: FakeClock
+) -> None:
+    app = await start_bot(clock=clock, reminder_sweep_seconds=3600, speed=10.0)
+    await receive_tuesday_reminder(app, user, clock)
+    clock.set(berlin(4, 7, 32))
+    await user.press("Snooze")
+    await user.expect_edit("I'll remind you again at 07:35")
 
 
 async def test_skip_today_cancels_a_snooze(app: BotApp, user: ChatUser, clock: FakeClock) -> None:
