@@ -112,7 +112,14 @@ def test_routine_length_uses_the_real_minutes(matcher: AnswerMatcher, content: C
 
 def test_privacy_answer_says_what_is_kept_and_how_to_delete(matcher: AnswerMatcher) -> None:
     text = matcher.match("what data do you keep about me").text
-    for fragment in ("Telegram user id", "safety", "pain scores", "reminder", "/forget"):
+    for fragment in (
+        "user and chat id",
+        "first name",
+        "safety",
+        "pain scores",
+        "time zone",
+        "/forget",
+    ):
         assert fragment in text
 
 
