@@ -91,10 +91,11 @@ def build_application(
     start.register(app)
     safety.register(app)
     privacy.register(app)
+    # The reminder set-up conversation first: while it runs, its /cancel and the typed
+    # times and places are its own (outside it, /cancel falls through to the routine).
+    reminders.register(app)
     routine.register(app)
     questions.register(app)
-    # The reminder set-up conversation reads typed times and places: before free text.
-    reminders.register(app)
     errors.register(app)
     questions.register_free_text(app)
     help.register_fallbacks(app)  # last

@@ -143,7 +143,7 @@ class ReminderService:
         self._bot: Bot | None = None
         self._lock = asyncio.Lock()
         self._more = False
-        self._refill_task: asyncio.Task[SweepReport] | None = None
+        self._refill_task: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -182,7 +182,8 @@ class ReminderService:
 
     def _refill(self) -> None:
         if self._more and (self._refill_task is None or self._refill_task.done()):
-            self._refill_task = asyncio.create_task(self.sweep())
+            # Through _job, so that a failing refill is logged like a timed sweep.
+            self._refill_task = asyncio.create_task(self._job(None))
 
     def _now(self) -> datetime:
         return self.deps.clock.now()
@@ -205,7 +206,26 @@ class ReminderService:
         return count
 
     async def sweep(self) -> SweepReport:
-        """Queue what is due now; skip (and advance) what is too late or already done."""
+        """Queue what is due now; skip (and advance) what is too late or already done.
+
+        A batch that only skipped rows queues nothing, so nothing would drain the queue and
+        trigger the next batch: read on at once, so a backlog of stale reminders (after an
+        outage) never holds fresh ones back until the next timed sweep."""
+        total = SweepReport()
+        while True:
+            report = await self._sweep_batch()
+            total = SweepReport(
+                total.found + report.found,
+                total.queued + report.queued,
+                total.skipped_late + report.skipped_late,
+                total.skipped_done + report.skipped_done,
+                report.more,
+            )
+            skipped = report.skipped_late + report.skipped_done
+            if not (report.more and report.queued == 0 and skipped > 0):
+                return total
+
+    async def _sweep_batch(self) -> SweepReport:
         async with self._lock:
             db, now_dt = self.deps.db, self._now()
             now = now_dt.timestamp()

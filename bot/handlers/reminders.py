@@ -23,15 +23,24 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotApp, BotContext
 from bot.core import timezones
+from bot.core.commands import command_word
 from bot.core.timeparse import EXAMPLES, TimeParseError, format_time, parse_time, time_from_hhmm
+from bot.handlers import questions
 from bot.handlers.common import edit_or_send, esc, keyboard, query_message, remember_user
-from bot.reminders import PAUSE_DAYS, ReminderService, describe_next, describe_preference
+from bot.reminders import (
+    PAUSE_DAYS,
+    SNOOZE,
+    ReminderService,
+    describe_next,
+    describe_preference,
+)
 from db.reminders import Reminder
 
 ASK_TIME, ASK_ZONE = range(2)
@@ -236,6 +245,12 @@ async def timezone_command(update: Update, context: BotContext) -> int:
     return await _ask_zone(update, context, intro)
 
 
+def _snooze_length(context: BotContext) -> str:
+    """30 minutes, or less when BACKCOACH_SPEED runs time faster (demos)."""
+    seconds = SNOOZE.total_seconds() / context.deps.settings.speed
+    return f"{round(seconds / 60)} minutes" if seconds >= 60 else f"{round(seconds)} seconds"
+
+
 async def cancel(update: Update, context: BotContext) -> int:
     _pop_pending(context)
     if update.effective_message is not None:
@@ -248,6 +263,32 @@ async def cancel(update: Update, context: BotContext) -> int:
 # -- typed answers ----------------------------------------------------------------------------
 
 
+async def step_aside(update: Update, context: BotContext, text: str) -> bool:
+    """While a time or a place is asked for, a warning sign, a question or a routine word
+    ("next", "pause") is not an answer: leave the set-up and let it be handled as usual.
+    Red flags always win."""
+    user = await remember_user(update, context)
+    if user is None:
+        return False
+    reply = context.deps.matcher.match(text)
+    if reply.kind not in ("red_flag", "answer") and command_word(text) is None:
+        return False
+    _pop_pending(context)
+    await context.bot.send_message(
+        user.chat_id,
+        "I've left the reminder set-up; send /reminder to come back to it.",
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await questions.respond(context, user, text)
+    return True
+
+
+async def timed_out(update: Update, context: BotContext) -> int:
+    """The set-up was left unanswered: forget the half-chosen time."""
+    _pop_pending(context)
+    return END
+
+
 async def got_time_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
     if message is None or not message.text:
@@ -255,6 +296,8 @@ async def got_time_text(update: Update, context: BotContext) -> int:
     try:
         at = parse_time(message.text)
     except TimeParseError as exc:
+        if await step_aside(update, context, message.text):
+            return END
         await message.reply_text(f"{esc(str(exc))}\n\nSend /cancel to stop.")
         return ASK_TIME
     return await _have_time(update, context, at.strftime("%H%M"), direct=False)
@@ -281,6 +324,9 @@ async def got_zone_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
     if message is None or not message.text:
         return ASK_ZONE
+    # Checked before the place lookup, whose fuzzy match would turn "next" into Exeter.
+    if await step_aside(update, context, message.text):
+        return END
     return await _zone_from_text(update, context, message.text)
 
 
@@ -414,7 +460,8 @@ async def _change_status(update: Update, context: BotContext, parts: list[str]) 
         reminder = await service.resume(user.id)
         note = "▶️ Resumed."
     zone, _ = await service.get(user.id)
-    if reminder is None or zone is None:
+    if reminder is None or zone is None or not reminder.enabled:
+        # An old status message after "Turn off" (or after a block turned it off).
         await query.answer(STALE_BUTTON)
         return END
     await query.answer()
@@ -456,7 +503,7 @@ async def _reminder_button(
             await query.answer("That reminder is from an earlier day, or reminders are off.")
             return END
         zone, _ = await service.get(user.id)
-        await query.answer("Snoozed for 30 minutes.")
+        await query.answer(f"Snoozed for {_snooze_length(context)}.")
         at = datetime.fromtimestamp(snoozed.next_due, UTC)
         when = _local_clock(zone or "UTC", at)
         text = f"⏰ Snoozed. I'll remind you again at {when}."
@@ -493,6 +540,7 @@ def register(app: BotApp) -> None:
                     MessageHandler(filters.LOCATION, got_location),
                     MessageHandler(filters.TEXT & ~filters.COMMAND, got_zone_text),
                 ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             allow_reentry=True,

@@ -16,6 +16,7 @@ from bot.context import BotApp, Deps
 from bot.core.clock import FakeClock
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
+from bot.handlers.reminders import STALE_BUTTON
 from bot.reminders import ReminderService, SweepReport
 from db import reminders as reminders_db
 from db.reminders import Reminder
@@ -488,3 +489,84 @@ async def test_spring_forward_in_berlin_sends_0230_at_0330(
     await sweep_at(app, clock, datetime(2024, 3, 31, 1, 30, tzinfo=UTC))  # 03:30 CEST
     await user.expect_message(REMINDER_TEXT)
     assert (await stored(app, user)).last_date == "2024-03-31"
+
+
+# -- the set-up flow gives way ----------------------------------------------------------------
+
+
+async def test_cancel_during_the_reminder_set_up_cancels_the_set_up(
+    app: BotApp, user: ChatUser
+) -> None:
+    await user.send("/reminder 7:30")
+    await user.expect_message("time zone")
+    await user.send("/cancel")
+    await user.expect_message("nothing changed")
+    await user.send("Berlin")  # no longer an answer to the set-up
+    reply = await user.expect_message()
+    assert "Europe/Berlin" not in reply.plain
+    _, reminder = await reminders_db.get(deps(app).db, user.user_id)
+    assert reminder is None or not reminder.enabled
+
+
+async def test_a_question_while_asked_for_a_time_leaves_the_set_up_and_is_answered(
+    app: BotApp, user: ChatUser
+) -> None:
+    await user.send("/timezone Berlin")
+    await user.expect_message("Europe/Berlin")
+    await user.send("/reminder")
+    await user.expect_message()
+    await user.send("why glute bridge?")
+    await user.expect_message("left the reminder set-up")
+    answer = await user.expect_message()
+    assert "pelvis" in answer.plain
+
+
+async def test_routine_words_while_asked_for_a_place_are_not_places(
+    app: BotApp, user: ChatUser
+) -> None:
+    await cleared_routine(user)
+    await user.send("/timezone")
+    await user.expect_message()
+    await user.send("skip")
+    await user.expect_message("left the reminder set-up")
+    await user.expect_message("2/5 · Cat/cow")
+    assert await reminders_db.get_zone(deps(app).db, user.user_id) is None
+
+
+async def test_old_status_buttons_after_turning_off_say_they_are_stale(
+    app: BotApp, user: ChatUser
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/reminder")
+    first = await user.expect_message("07:30")
+    await user.send("/reminder")
+    second = await user.expect_message("07:30")
+    await user.press("Turn off", first)
+    await user.expect_edit("Reminders are off")
+    answer = await user.press("Pause", second)
+    assert answer.text == STALE_BUTTON
+    assert not any("Sorry" in text for text in user.sent_texts())
+
+
+async def test_a_backlog_of_stale_reminders_does_not_hold_back_fresh_ones(
+    app: BotApp, user: ChatUser, clock: FakeClock
+) -> None:
+    await set_berlin_0730(user)
+    db = deps(app).db
+    # 3,000 other users whose reminders went stale three hours ago (an outage).
+    stale = berlin(4, 4, 30).timestamp()
+    async with db.transaction() as conn:
+        for uid in range(50_000, 53_000):
+            await conn.execute(
+                "INSERT INTO users (user_id, chat_id, created_at, timezone) "
+                "VALUES (?, ?, 0, 'Europe/Berlin')",
+                (uid, uid),
+            )
+            await conn.execute(
+                "INSERT INTO reminders (user_id, local_time, next_due, updated_at) "
+                "VALUES (?, '04:30', ?, 0)",
+                (uid, stale),
+            )
+    report = await sweep_at(app, clock, berlin(4, 7, 30))
+    assert report.skipped_late == 3000
+    assert reminders_received(user) == 1
