@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import random
 import re
 import resource
@@ -34,9 +32,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.machine import PERFORMANCE_MD, describe, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-SECTION = "## Reminders"
+SECTION = "Reminders"
 # The seed's "now": all next-due instants fall in the 24 h after it.
 T0 = datetime(2024, 6, 3, 0, 0, tzinfo=UTC)
 USER_BASE = 10_000_000
@@ -193,9 +192,6 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     assert app.job_queue is not None
     await app.job_queue.stop(wait=True)
     await deps.reminders.stop()
-    check_started = time.perf_counter()
-    await deps.db.fetchone("PRAGMA quick_check")
-    quick_check = time.perf_counter() - check_started
     rss_after_start = _rss_mb()
 
     # The busiest minute: a service whose queue only collects (nothing is sent here).
@@ -209,7 +205,6 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     return {
         "import_seconds": imported,
         "startup_seconds": startup,
-        "quick_check_seconds": quick_check,
         "rss_after_import_mb": rss_after_import,
         "peak_rss_mb": max(rss_after_start, _rss_mb()),
         "sweep_seconds": sweep,
@@ -299,26 +294,13 @@ async def child_deliver(db_path: Path, minute_start: float, ids: list[int]) -> d
 # -- report ---------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-        found = re.search(r"model name\s*:\s*(.+)", info)
-        cpu = found.group(1).strip() if found else cpu
-        total = re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())
-        ram = f"{int(total.group(1)) / 1024 / 1024:.0f} GB RAM" if total else "RAM unknown"
-    except OSError:
-        ram = "RAM unknown"
-    return f"{os.cpu_count()} CPUs ({cpu}), {ram}, Python {platform.python_version()}"
-
-
 def table(seeded: dict[str, Any], start: dict[str, Any], burst: dict[str, Any]) -> str:
     rows = [
         ("Users seeded", f"{seeded['users']:,}", f"DB {seeded['db_mb']:.0f} MB"),
         (
             "Start-up (build + start, 1 indexed query)",
             f"{start['startup_seconds']:.2f} s",
-            f"of which PRAGMA quick_check ≈ {start['quick_check_seconds']:.2f} s",
+            "header and schema check, migrations, recovery, sweep job",
         ),
         (
             "Peak memory (RSS) after start-up",
@@ -351,19 +333,6 @@ def table(seeded: dict[str, Any], start: dict[str, Any], burst: dict[str, Any]) 
     lines = ["| Measure | Result | Note |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(lines)
-
-
-def write_section(text: str) -> None:
-    """Replace (or add) the "## Reminders" section; other sections are left as they are."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    block = text.rstrip() + "\n\n"
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + block
-    DOC.write_text(updated.rstrip() + "\n", encoding="utf-8")
 
 
 # -- entry ----------------------------------------------------------------------------------
@@ -425,11 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     print(result)
     print(f"\nTotal run time {total:.0f} s.")
     if not args.no_write:
-        today = datetime.now(UTC).strftime("%Y-%m-%d")
         section = (
-            f"{SECTION}\n\n"
             f"`make bench-reminders` ({'--quick, ' if args.quick else ''}{users:,} users, "
-            f"{deliver:,} deliveries), {today}, on {machine()}. "
+            f"{deliver:,} deliveries) on {describe()}. "
             f"Whole run {total:.0f} s (seeding included).\n\n"
             f"{result}\n\n"
             "Start-up is measured in a fresh process on the seeded database (build, open, "
@@ -438,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             "Delivery runs through the real sweep and paced queue (25 msg/s) to the Bot API "
             "emulator with a 30 msg/s flood limit, while a user sends /help every 2 s.\n"
         )
-        write_section(section)
-        print(f"Wrote the {SECTION!r} section of {DOC.relative_to(ROOT)}.")
+        write_section(SECTION, section)
+        print(f"Wrote the {SECTION!r} section of {PERFORMANCE_MD.relative_to(ROOT)}.")
     ok = burst["lost"] == 0 and burst["duplicates"] == 0
     return 0 if ok else 1
 
