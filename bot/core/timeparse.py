@@ -1,5 +1,5 @@
-"""Reading a time of day the way people type it: `7:30`, `07:30`, `7.30`, `7:30 pm`,
-`19:30`, `7pm`, `noon`. Pure: no Telegram, no clock.
+"""Reading a time of day the way people type it: `7:30`, `07:30`, `7.30`, `7 30`,
+`7:30 pm`, `19:30`, `7pm`, `noon`. Pure: no Telegram, no clock.
 
 Anything we cannot read with certainty raises `TimeParseError`; we never guess a time
 from a typo, because a wrong guess means a reminder at the wrong hour every day.
@@ -14,12 +14,13 @@ EXAMPLES = "7:30, 07:30, 7.30, 7:30 pm, 19:30 or 7pm"
 
 _WORDS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 
-# hour, optional minutes after `:` `.` `h` or a space, optional am/pm (a.m., p.m. too).
+# hour, optional minutes after `:` `.` `h` or a space (`7 30`) or written on (`0730`),
+# optional am/pm (`am`, `a.m.`, `a.m`; a lone `a` or `p` is refused: `7 a` is an error).
 _TIME = re.compile(
     r"""^(?:at\s+)?
     (?P<hour>\d{1,2})
-    (?:\s*[:.h]\s*(?P<minute>\d{2})|(?P<compact>\d{2}))?
-    \s*(?P<half>[ap])?\.?\s*(?:m\.?)?$""",
+    (?:\s*[:.h]\s*(?P<minute>\d{2})|\s+(?P<spaced>\d{2})|(?P<compact>\d{2}))?
+    (?:\s*(?P<half>[ap])\.?\s*m\.?)?$""",
     re.VERBOSE,
 )
 
@@ -34,11 +35,10 @@ def parse_time(text: str) -> time:
     if cleaned in _WORDS:
         return _WORDS[cleaned]
     match = _TIME.match(cleaned)
-    # A lone "m" (as in "7 m") is not am/pm: require the a/p when an "m" follows.
-    if match is None or (cleaned.endswith("m") and match.group("half") is None):
+    if match is None:
         raise TimeParseError(f"I can't read that as a time. Try {EXAMPLES}.")
     hour = int(match.group("hour"))
-    minute_text = match.group("minute") or match.group("compact")
+    minute_text = match.group("minute") or match.group("spaced") or match.group("compact")
     minute = int(minute_text) if minute_text else 0
     half = match.group("half")
     if minute > 59:

@@ -54,3 +54,22 @@ def test_the_stored_form_round_trips() -> None:
     assert time_from_hhmm("07:05") == time(7, 5)
     assert time_from_hhmm("2460") is None
     assert time_from_hhmm("abc") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("7 30", time(7, 30)),
+        ("19 05", time(19, 5)),
+        ("7 30 pm", time(19, 30)),
+        ("at 7 30", time(7, 30)),
+    ],
+)
+def test_a_space_between_hours_and_minutes_is_understood(typed: str, expected: time) -> None:
+    assert parse_time(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["7 a", "7 p", "7:30 p", "7a", "7 3", "7 30 45"])
+def test_a_half_written_am_or_pm_is_refused_not_guessed(typed: str) -> None:
+    with pytest.raises(TimeParseError):
+        parse_time(typed)
