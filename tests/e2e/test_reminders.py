@@ -169,10 +169,17 @@ async def test_an_ambiguous_city_offers_choices_and_an_unknown_one_offers_exampl
     assert await reminders_db.get_zone(deps(app).db, user.user_id) == "America/New_York"
 
 
-async def test_a_typed_offset_is_stored_as_a_zone(app: BotApp, user: ChatUser) -> None:
+async def test_a_typed_offset_offers_places_and_the_fixed_offset(
+    app: BotApp, user: ChatUser
+) -> None:
     await user.send("/timezone +5:30")
+    choices = await user.expect_message("Which one do you mean?")
+    await user.press("Mumbai", choices)
     await user.expect_message("Time zone: Asia/Kolkata")
     await user.send("/timezone UTC-4")
+    choices = await user.expect_message("Which one do you mean?")
+    assert "New York City (America/New_York)" in choices.button_labels
+    await user.press("Fixed UTC-4", choices)
     answer = await user.expect_message("Time zone: UTC-4")
     assert "daylight saving" in answer.plain
     assert await reminders_db.get_zone(deps(app).db, user.user_id) == "Etc/GMT+4"
