@@ -137,31 +137,27 @@ class ChatUser:
         self.cursor = event.seq
         return event
 
-    async def expect_message(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
-        """The bot's next new message in this chat (containing `contains`, if given)."""
+    async def _expect_text(
+        self, kinds: tuple[str, ...], contains: str, timeout: float
+    ) -> StoredMessage:
         needle = contains.lower()
         event = await self.expect(
-            lambda e: e.kind == "send" and needle in e.text.lower(), timeout=timeout
+            lambda e: e.kind in kinds and needle in e.text.lower(), timeout=timeout
         )
         assert event.message is not None
         return event.message
 
+    async def expect_message(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
+        """The bot's next new message in this chat (containing `contains`, if given)."""
+        return await self._expect_text(("send",), contains, timeout)
+
     async def expect_edit(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
-        needle = contains.lower()
-        event = await self.expect(
-            lambda e: e.kind == "edit" and needle in e.text.lower(), timeout=timeout
-        )
-        assert event.message is not None
-        return event.message
+        """The bot's next edit of a message in this chat (containing `contains`)."""
+        return await self._expect_text(("edit",), contains, timeout)
 
     async def expect_update(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
         """The next new message or edit (whichever comes first) containing `contains`."""
-        needle = contains.lower()
-        event = await self.expect(
-            lambda e: e.kind in ("send", "edit") and needle in e.text.lower(), timeout=timeout
-        )
-        assert event.message is not None
-        return event.message
+        return await self._expect_text(("send", "edit"), contains, timeout)
 
     def sent_texts(self) -> list[str]:
         """Every new message the bot sent this user, in order."""
