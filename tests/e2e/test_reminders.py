@@ -498,6 +498,24 @@ async def test_spring_forward_in_berlin_sends_0230_at_0330(
     assert (await stored(app, user)).last_date == "2024-03-31"
 
 
+async def test_fall_back_in_new_york_sends_the_repeated_0130_once(
+    start_bot: StartBot, user: ChatUser
+) -> None:
+    # Sunday 3 Nov 2024: New York's clocks go from 02:00 EDT back to 01:00 EST.
+    clock = FakeClock(datetime(2024, 11, 2, 16, 0, tzinfo=UTC))
+    app = await start_bot(clock=clock, reminder_sweep_seconds=3600)
+    await user.send("/timezone New York")
+    await user.expect_message("America/New_York")
+    await user.send("/reminder 1:30")
+    await user.expect_message("Next: tomorrow 01:30")
+    await sweep_at(app, clock, datetime(2024, 11, 3, 5, 30, tzinfo=UTC))  # 01:30 EDT
+    await user.expect_message(REMINDER_TEXT)
+    await sweep_at(app, clock, datetime(2024, 11, 3, 6, 30, tzinfo=UTC))  # 01:30 EST again
+    assert reminders_received(user) == 1
+    await sweep_at(app, clock, datetime(2024, 11, 4, 6, 30, tzinfo=UTC))  # Monday 01:30 EST
+    assert reminders_received(user) == 2
+
+
 # -- the set-up flow gives way ----------------------------------------------------------------
 
 
