@@ -11,8 +11,10 @@ Exactly once per user and scheduled day:
   is still due as the sweep saw it. After Telegram accepted the message, one transaction
   stores the sent-mark (`last_date`), computes and stores the next due instant, and
   clears the claim.
-- A send that surely failed (429, network error, timeout, as the issue asks) releases
-  the claim: the reminder stays due and is retried until it is really sent.
+- A send that failed (429, network error, timeout) releases the claim: the reminder stays
+  due and is retried until it is really sent, as the issue asks. One trade-off remains:
+  a read timeout after Telegram already accepted the message is indistinguishable from
+  a lost request, so that rare case can deliver the reminder twice.
 - A claim still set at start-up means the process died *during* the HTTP call: we cannot
   know whether Telegram got it, and a duplicate is worse than one missed nudge, so it
   counts as sent and is advanced. That window is one HTTP call; a crash anywhere else
@@ -35,13 +37,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.core import schedule
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.core.timezones import is_valid_zone
-from bot.handlers.common import keyboard
 from bot.sending import PacedSender
 from db import reminders, routines
 from db.reminders import Due, Reminder
@@ -112,10 +113,14 @@ def compose(due: Due, minutes: int, now: datetime) -> tuple[str, InlineKeyboardM
         hello = greeting(now.astimezone(zone).hour)
         text = f"{hello}{name}! Time for your back routine: about {minutes} minutes."
     tag = f"{day:%Y%m%d}"
-    markup = keyboard(
+    # Built here rather than with the handlers' helper: the service sits below them.
+    markup = InlineKeyboardMarkup(
         [
-            [("▶️ Start routine", f"m:go:{tag}")],
-            [("⏰ Snooze 30 min", f"m:snz:{tag}"), ("Skip today", f"m:skip:{tag}")],
+            [InlineKeyboardButton("▶️ Start routine", callback_data=f"m:go:{tag}")],
+            [
+                InlineKeyboardButton("⏰ Snooze 30 min", callback_data=f"m:snz:{tag}"),
+                InlineKeyboardButton("Skip today", callback_data=f"m:skip:{tag}"),
+            ],
         ]
     )
     return text, markup

@@ -206,7 +206,3 @@ async def turn_off(db: Database, user_id: int, now: float) -> None:
         "paused_until = NULL, updated_at = ? WHERE user_id = ?",
         (now, user_id),
     )
-
-
-async def set_zone_only(db: Database, user_id: int, zone: str) -> None:
-    await db.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
