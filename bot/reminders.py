@@ -240,13 +240,14 @@ class ReminderService:
                 return SweepReport(more=True)
             limit = room + self.sender.backlog  # queued rows are still due: read past them
             rows = await reminders.due(db, now, limit)
+            finished = await routines.finished_within(db, self._today_windows(rows))
             moves: list[tuple[int, float, float | None, str]] = []
             queued = late = done = 0
             for due in rows:
                 reminder = due.reminder
                 if reminder.user_id in self.sender:
                     continue
-                move = await self._check(due, now_dt)
+                move = self._check(due, now_dt, finished)
                 if move is not None:
                     moves.append(move[0])
                     late += move[1] == "late"
@@ -257,10 +258,23 @@ class ReminderService:
             self._more = len(rows) >= limit
             return SweepReport(len(rows), queued, late, done, self._more)
 
-    async def _check(
-        self, due: Due, now: datetime
+    @staticmethod
+    def _today_windows(rows: list[Due]) -> dict[int, tuple[float, float]]:
+        """Each due user's local day of the reminder, as UTC bounds."""
+        windows: dict[int, tuple[float, float]] = {}
+        for due in rows:
+            if due.zone is not None and is_valid_zone(due.zone):
+                zone = ZoneInfo(due.zone)
+                day = occurrence_date(due.reminder, zone)
+                windows[due.reminder.user_id] = schedule.local_day_bounds(day, zone)
+        return windows
+
+    @staticmethod
+    def _check(
+        due: Due, now: datetime, finished: set[int]
     ) -> tuple[tuple[int, float, float | None, str], str] | None:
-        """None if `due` should be sent; else the advance to store and why."""
+        """None if `due` should be sent; else the advance to store and why. `finished`:
+        the users who already did a routine that local day."""
         reminder = due.reminder
         assert reminder.next_due is not None
         if due.zone is None or not is_valid_zone(due.zone):
@@ -278,8 +292,7 @@ class ReminderService:
             # Their safety check said a warning sign applies: no nudge to exercise.
             nxt = next_occurrence_for(handled, zone, now).timestamp
             return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "done"
-        start, end = schedule.local_day_bounds(day, zone)
-        if await routines.finished_between(self.deps.db, reminder.user_id, start, end):
+        if reminder.user_id in finished:
             nxt = next_occurrence_for(handled, zone, now).timestamp
             return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "done"
         return None
@@ -296,7 +309,8 @@ class ReminderService:
         assert bot is not None and due.reminder.next_due is not None
         now_dt = self._now()
         # The queue may have waited (a flood pause, a backlog): check again.
-        move = await self._check(due, now_dt)
+        finished = await routines.finished_within(db, self._today_windows([due]))
+        move = self._check(due, now_dt, finished)
         if move is not None:
             await reminders.advance_many(db, [move[0]], now_dt.timestamp())
             return

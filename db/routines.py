@@ -124,3 +124,28 @@ async def finished_between(db: Database, user_id: int, start: float, end: float)
         (user_id, start, end),
     )
     return row is not None
+
+
+async def finished_within(db: Database, windows: Mapping[int, tuple[float, float]]) -> set[int]:
+    """Of these users, those who finished a routine inside their own [start, end) window:
+    the reminder sweep's "already done today?" for a whole batch in a few queries."""
+    found: set[int] = set()
+    if not windows:
+        return found
+    low = min(start for start, _ in windows.values())
+    high = max(end for _, end in windows.values())
+    users = list(windows)
+    for index in range(0, len(users), 500):
+        chunk = users[index : index + 500]
+        # Only the number of `?` placeholders is formatted in; every value is a parameter.
+        placeholders = ", ".join("?" for _ in chunk)
+        rows = await db.fetchall(
+            "SELECT user_id, ended_at FROM routine_runs WHERE status = 'finished' "
+            f"AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
+            (low, high, *chunk),
+        )
+        for row in rows:
+            start, end = windows[row["user_id"]]
+            if start <= row["ended_at"] < end:
+                found.add(row["user_id"])
+    return found

@@ -151,3 +151,17 @@ async def test_a_database_with_a_damaged_schema_is_reported_and_left_untouched(
     with pytest.raises(DatabaseError, match="left untouched"):
         await Database.open(path)
     assert path.read_bytes() == bytes(data)
+
+
+async def test_finished_within_checks_each_users_own_day_in_one_go(db: Database) -> None:
+    for user_id, ended in ((7, 200.0), (8, 300.0)):
+        await users.upsert(db, user_id, user_id, None, 0.0)
+        state = RoutineState.from_row(await routines.create(db, user_id, user_id, 100.0))
+        state = apply(state, Action.PAIN, PLAN, now=101.0, value=5).state
+        for _ in range(5):
+            state = apply(state, Action.SKIP, PLAN, now=102.0).state
+        state = apply(state, Action.PAIN, PLAN, now=ended, value=4).state
+        await routines.save(db, state.to_row(), expected_version=0, outcome=None, now=ended)
+    windows = {7: (150.0, 250.0), 8: (150.0, 250.0), 9: (0.0, 1000.0)}
+    assert await routines.finished_within(db, windows) == {7}
+    assert await routines.finished_within(db, {}) == set()
