@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -16,6 +18,7 @@ from bot.core.routine import Plan
 from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
 from bot.holds import HoldTimers
 from bot.reminders import ReminderService
+from bot.tracking_bot import AnswerTrackingBot
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -64,17 +67,25 @@ def build_application(
     and `post_init` run (run_polling does both; tests use `start_application`)."""
     content = content if content is not None else load_content()
     clock = clock if clock is not None else SystemClock()
-    app: BotApp = (
+    app = cast(
+        BotApp,
         Application.builder()
-        .token(settings.token)
-        .base_url(settings.bot_url)
-        .base_file_url(settings.file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .bot(
+            AnswerTrackingBot(
+                token=settings.token,
+                base_url=settings.bot_url,
+                base_file_url=settings.file_url,
+                defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
+                # What the builder would make: a pool for replies, one for getUpdates.
+                request=HTTPXRequest(connection_pool_size=256),
+                get_updates_request=HTTPXRequest(),
+            )
+        )
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
-        .build()
+        .build(),
     )
     deps = Deps(
         settings=settings,

@@ -22,6 +22,9 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
     await server.start()
     yield server
     await server.stop()
+    # Every test, whatever it checks: no button press was ever answered twice.
+    twice = {query: n for query, n in server.answer_attempts.items() if n > 1}
+    assert not twice, f"callback queries answered more than once: {twice}"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -188,6 +188,9 @@ class BotApiEmulator:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.commands: list[dict[str, str]] = []
         self.callback_answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # Every answerCallbackQuery call, failed ones included: a button answered twice
+        # shows up here even though Telegram refuses the second answer.
+        self.answer_attempts: Counter[str] = Counter()
         self.blocked_chats: set[int] = set()
         self.throttled: int = 0
         self.files: dict[str, bytes] = {}
@@ -561,6 +564,7 @@ class BotApiEmulator:
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id", ""))
         text = str(params.get("text") or "")
+        self.answer_attempts[query_id] += 1
         if self.callback_answers.get(query_id):
             raise ApiError(
                 400,

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.context import BotApp, BotContext
+from bot.tracking_bot import AnswerTrackingBot
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,11 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         return
     query = update.callback_query
-    if query is not None:
-        # A button must always be answered, or the user's spinner keeps turning; it may
-        # already be answered (the error came later), so this may fail on its own.
+    bot = context.bot
+    answered = query is not None and isinstance(bot, AnswerTrackingBot) and bot.answered(query.id)
+    if query is not None and not answered:
+        # A button must always be answered, or the user's spinner keeps turning; but
+        # exactly once, so not when the failing handler had answered it already.
         try:
             await query.answer("Sorry, something went wrong. Please try again.")
         except Exception:
