@@ -14,6 +14,7 @@ from bot.core.routine import Action, Plan, RoutineState, Step, Summary
 
 # Tokens that are not state changes: they re-show or explain the current step.
 WHY = "w"
+WHY_ALL = "W"  # the same, pressed on the whole card: the answer keeps the card whole
 SHOW = "c"  # show the current step again, as a new message
 RESTART = "new"  # stop the open routine and begin a fresh one
 
@@ -33,14 +34,14 @@ def _header(state: RoutineState, plan: Plan) -> str:
     return f"<b>{state.exercise_index + 1}/{len(plan.exercises)} · {esc(exercise.name)}</b>"
 
 
-def _controls(*, hold_running: bool = False) -> list[list[tuple[str, str]]]:
+def _controls(*, hold_running: bool = False, why: str = WHY) -> list[list[tuple[str, str]]]:
     if hold_running:
         return [
             [("😣 It hurts", Action.HURT.value)],
             [("⏸ Pause", Action.PAUSE.value), ("🛑 Stop routine", Action.STOP.value)],
         ]
     return [
-        [("❓ Why this exercise?", WHY), ("😣 It hurts", Action.HURT.value)],
+        [("❓ Why this exercise?", why), ("😣 It hurts", Action.HURT.value)],
         [
             ("⏭ Skip exercise", Action.SKIP.value),
             ("⏸ Pause", Action.PAUSE.value),
@@ -104,9 +105,9 @@ def exercise_step(
         last = state.exercise_index + 1 == len(plan.exercises)
         label = "✅ Done" if step.kind == "reps" else ("Finish ▶" if last else "Next exercise ▶")
         rows.append([(label, Action.NEXT.value)])
-    controls = _controls()
+    controls = _controls(why=WHY_ALL if show_all else WHY)
     if why:
-        controls[0] = [button for button in controls[0] if button[1] != WHY]
+        controls[0] = [button for button in controls[0] if button[1] not in (WHY, WHY_ALL)]
     return Screen("\n\n".join(parts), rows + controls)
 
 

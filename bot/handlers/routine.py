@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 PATTERN = r"^r:"
 COUNTDOWN_EVERY = 10  # seconds between countdown edits: Telegram allows ~20 edits a minute
 # Buttons that move a routine forward need a cleared safety screen; these never do.
-_ALWAYS_ALLOWED = {Action.STOP.value, Action.PAUSE.value, view.WHY}
+_ALWAYS_ALLOWED = {Action.STOP.value, Action.PAUSE.value, view.WHY, view.WHY_ALL}
 
 
 def markup(state: RoutineState, screen: view.Screen) -> InlineKeyboardMarkup | None:
@@ -200,10 +200,11 @@ async def on_button(update: Update, context: BotContext) -> None:
             await query.answer("Please take the safety check first.")
             await send_screen(context, state.chat_id)
             return
-    if token == view.WHY:
+    if token in (view.WHY, view.WHY_ALL):
         await query.answer()
         why = state.exercise(deps.plan).why.text if state.phase is Phase.EXERCISE else None
-        await edit(context, message, state, view.exercise_step(state, deps.plan, why=why))
+        screen = view.exercise_step(state, deps.plan, why=why, show_all=token == view.WHY_ALL)
+        await edit(context, message, state, screen)
         return
     if token == view.SHOW:
         await query.answer()

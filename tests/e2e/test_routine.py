@@ -274,3 +274,13 @@ async def test_glute_bridge_why_is_the_seed_rationale(bot: BotApp, user: ChatUse
     await user.press("Why this exercise?")
     why = await user.expect_edit("Why:")
     assert "pelvis" in why.plain and "sacrum" in why.plain and "hip mobility" in why.plain
+
+
+async def test_why_on_the_whole_card_keeps_the_whole_card(bot: BotApp, user: ChatUser) -> None:
+    await cleared_routine(user)
+    await user.press("Show all steps")
+    await user.expect_edit("20–30 seconds")
+    await user.press("Why this exercise?")
+    why = await user.expect_edit("Why:")
+    assert "1. Lie flat on your back" in why.plain and "3. Lift your head" in why.plain
+    assert "▶ Start the 20 s hold" in why.button_labels
