@@ -84,6 +84,3 @@ class HoldTimers:
         run_id = self._runs_by_user.pop(user_id, None)
         if run_id is not None:
             self.cancel(run_id)
-
-    def __len__(self) -> int:
-        return len(self._jobs)

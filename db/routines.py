@@ -116,16 +116,6 @@ async def holding(db: Database) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def finished_between(db: Database, user_id: int, start: float, end: float) -> bool:
-    """Did the user finish a routine with its end in [start, end)? (A day that counts.)"""
-    row = await db.fetchone(
-        "SELECT 1 FROM routine_runs WHERE user_id = ? AND status = 'finished' "
-        "AND ended_at >= ? AND ended_at < ? LIMIT 1",
-        (user_id, start, end),
-    )
-    return row is not None
-
-
 async def finished_within(db: Database, windows: Mapping[int, tuple[float, float]]) -> set[int]:
     """Of these users, those who finished a routine inside their own [start, end) window:
     the reminder sweep's "already done today?" for a whole batch in a few queries."""

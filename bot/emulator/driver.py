@@ -155,10 +155,6 @@ class ChatUser:
         """The bot's next edit of a message in this chat (containing `contains`)."""
         return await self._expect_text(("edit",), contains, timeout)
 
-    async def expect_update(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
-        """The next new message or edit (whichever comes first) containing `contains`."""
-        return await self._expect_text(("send", "edit"), contains, timeout)
-
     def sent_texts(self) -> list[str]:
         """Every new message the bot sent this user, in order."""
         return [e.text for e in self.emulator.chat_events(self.chat_id, "send")]

@@ -95,7 +95,7 @@ async def test_forget_deletes_the_user_and_their_routines(db: Database) -> None:
     assert await users.get(db, 7) is None
 
 
-async def test_finished_between_counts_only_finished_routines_in_the_window(
+async def test_finished_within_counts_only_finished_routines_in_the_window(
     db: Database,
 ) -> None:
     await users.upsert(db, 7, 7, "Sam", 0.0)
@@ -105,8 +105,8 @@ async def test_finished_between_counts_only_finished_routines_in_the_window(
         state = apply(state, Action.SKIP, PLAN, now=102.0).state
     state = apply(state, Action.PAIN, PLAN, now=200.0, value=4).state
     await routines.save(db, state.to_row(), expected_version=0, outcome=None, now=200.0)
-    assert await routines.finished_between(db, 7, 150.0, 250.0)
-    assert not await routines.finished_between(db, 7, 250.0, 350.0)
+    assert await routines.finished_within(db, {7: (150.0, 250.0)}) == {7}
+    assert await routines.finished_within(db, {7: (250.0, 350.0)}) == set()
 
 
 async def test_a_routine_whose_step_was_edited_away_is_stopped_not_crashed(
