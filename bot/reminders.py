@@ -28,7 +28,6 @@ skipped and advanced, so nobody gets a 3 a.m. reminder after an outage.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -41,6 +40,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.core import schedule
+from bot.core.text import esc
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.core.timezones import is_valid_zone
 from bot.sending import PacedSender
@@ -106,7 +106,7 @@ def compose(due: Due, minutes: int, now: datetime) -> tuple[str, InlineKeyboardM
     """The reminder message and its buttons (callback data carries the local date)."""
     zone = ZoneInfo(due.zone or "UTC")
     day = occurrence_date(due.reminder, zone)
-    name = f", {html.escape(due.first_name, quote=False)}" if due.first_name else ""
+    name = f", {esc(due.first_name)}" if due.first_name else ""
     if due.reminder.snoozed:
         text = f"⏰ Here's your reminder again{name}. Your back routine takes about {minutes} min."
     else:

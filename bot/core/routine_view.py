@@ -6,11 +6,11 @@ callback data (`r:<run>:<version>:<token>`) and the screen into a Telegram messa
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 from bot.content import Exercise, Safety
 from bot.core.routine import Action, Plan, RoutineState, Step, Summary
+from bot.core.text import esc
 
 # Tokens that are not state changes: they re-show or explain the current step.
 WHY = "w"
@@ -23,10 +23,6 @@ RESTART = "new"  # stop the open routine and begin a fresh one
 class Screen:
     text: str
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def _header(state: RoutineState, plan: Plan) -> str:

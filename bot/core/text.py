@@ -6,6 +6,7 @@ question matcher ignore case, accents, emoji and punctuation without each re-inv
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -13,6 +14,11 @@ TELEGRAM_LIMIT = 4096
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[\W_]+")
+
+
+def esc(text: str) -> str:
+    """Escape content- or user-provided text for Telegram HTML."""
+    return html.escape(text, quote=False)
 
 
 def normalise(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -10,11 +9,6 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from db import users
-
-
-def esc(text: str) -> str:
-    """Escape user- or content-provided text for Telegram HTML."""
-    return html.escape(text, quote=False)
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:

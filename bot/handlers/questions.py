@@ -13,11 +13,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApp, BotContext
-from bot.core import routine_view as view
 from bot.core.answers import Reply
 from bot.core.commands import Command, command_word
 from bot.core.routine import Action, Phase, RoutineState
-from bot.core.text import split_for_telegram
+from bot.core.text import esc, split_for_telegram
 from bot.handlers import routine
 from bot.handlers.common import keyboard, remember_user
 from bot.handlers.safety import send_screen
@@ -55,7 +54,7 @@ def where_in_routine(state: RoutineState, context: BotContext) -> str:
         return "Your routine is waiting for your pain score: press a number above, or type it."
     step = state.step(plan)
     return (
-        f"Your routine is still at {view.esc(state.exercise(plan).name)}, step {step.number} of "
+        f"Your routine is still at {esc(state.exercise(plan).name)}, step {step.number} of "
         f"{step.total}: the buttons above still work."
     )
 

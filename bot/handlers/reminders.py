@@ -31,9 +31,10 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotApp, BotContext
 from bot.core import timezones
 from bot.core.commands import command_word
+from bot.core.text import esc
 from bot.core.timeparse import EXAMPLES, TimeParseError, format_time, parse_time, time_from_hhmm
 from bot.handlers import questions
-from bot.handlers.common import edit_or_send, esc, keyboard, query_message, remember_user
+from bot.handlers.common import edit_or_send, keyboard, query_message, remember_user
 from bot.reminders import (
     PAUSE_DAYS,
     SNOOZE,

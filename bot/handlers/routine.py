@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import BotApp, BotContext, Deps
 from bot.core import routine_view as view
 from bot.core.routine import Action, Phase, RoutineState, Transition, summarize
+from bot.core.text import esc
 from bot.handlers.common import keyboard, query_message, remember_user
 from bot.handlers.safety import send_screen
 from bot.routine_store import load, load_open, perform
@@ -127,7 +128,7 @@ async def start_routine(update: Update, context: BotContext) -> None:
         )
         await context.bot.send_message(
             user.chat_id,
-            f"{view.esc(advice)}\n\nYour safety check said one of the warning signs applies, "
+            f"{esc(advice)}\n\nYour safety check said one of the warning signs applies, "
             "so I won't start a routine. If things have changed, send /safety to take it again.",
         )
         return
@@ -320,9 +321,7 @@ async def show_transition(
         await strip(context, message)
         if action is Action.SKIP:
             skipped = old.exercise(plan).name
-            await context.bot.send_message(
-                new.chat_id, f"⏭ Skipped the {view.esc(skipped.lower())}."
-            )
+            await context.bot.send_message(new.chat_id, f"⏭ Skipped the {esc(skipped.lower())}.")
         screen = (
             view.pain_prompt(before=False)
             if new.phase is Phase.PAIN_AFTER

@@ -8,7 +8,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.content import Content
 from bot.context import BotApp, BotContext
-from bot.handlers.common import edit_or_send, esc, keyboard, query_message, remember_user
+from bot.core.text import esc
+from bot.handlers.common import edit_or_send, keyboard, query_message, remember_user
 from bot.routine_store import stop_open
 from db import users
 

@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotApp, BotContext
-from bot.handlers.common import esc, remember_user
+from bot.core.text import esc
+from bot.handlers.common import remember_user
 from bot.handlers.safety import send_screen
 
 
