@@ -23,6 +23,7 @@ playground: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check bot db tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 bench: bench-holds bench-answers bench-reminders

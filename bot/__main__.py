@@ -55,11 +55,11 @@ def run_live() -> int:
     except DatabaseError as exc:
         return _fail(str(exc))
     configure_logging(settings.log_level, [settings.token])
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     app = build_application(settings, content=content)
     try:
-        app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except DatabaseError as exc:
         return _fail(str(exc))
     return 0

@@ -1,60 +1,161 @@
-"""`build_application`: the one place that knows every part and wires them together."""
+"""`build_application`: the one place that knows every part and wires them together.
+
+Every handler is registered here, in one ordered list, so that who gets an update can be
+read top to bottom. All live in group 0, where the first match wins (other groups would
+see every update again, and a button would be answered twice).
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import cast
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 
+from bot import places
 from bot.config import Settings
 from bot.content import Content, load_content
-from bot.context import BotApp, BotContext, Deps
 from bot.core.answers import AnswerMatcher
-from bot.core.clock import Clock, SystemClock
+from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicButton
+from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
 from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
-from bot.holds import HoldTimers
-from bot.reminders import ReminderService
-from bot.tracking_bot import AnswerTrackingBot
+from bot.handlers.callbacks import matches
+from bot.handlers.holds import restore_holds
+from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
+from bot.runtime.holds import HoldTimers
+from bot.runtime.sending import PacedSender
+from bot.runtime.tracking_bot import AnswerTrackingBot
+from bot.services.reminders import ReminderService
+from bot.services.routine import RoutineService
+from bot.services.users import UserService
 from db.connection import Database
 
 log = logging.getLogger(__name__)
 
-# Every handler lives in group 0, where the first match wins; the catch-alls are
-# registered last so they only see what no feature took. (Other groups would see every
-# update again, and a button would be answered twice.)
+Handler = BaseHandler[Update, BotContext, Any]
+
+# Updates the bot asks Telegram for (polling and, later, webhooks).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
-def deps_of(app: BotApp) -> Deps:
-    deps: Deps = app.bot_data["deps"]
-    return deps
+def handlers() -> list[Handler]:
+    """Every handler, in the order PTB tries them (the first match wins)."""
+    return [
+        # Edits first: an edited "/routine" must not start anything twice.
+        MessageHandler(filters.UpdateType.EDITED, help.edited),
+        CommandHandler("help", help.help_command),
+        CommandHandler("start", start.start),
+        CommandHandler("safety", safety.safety),
+        CallbackQueryHandler(safety.answer_screen, pattern=matches(SafetyButton)),
+        CommandHandler("forget", privacy.forget),
+        CallbackQueryHandler(privacy.confirm, pattern=matches(ForgetButton)),
+        # The reminder set-up before the routine: while it runs, its /cancel and the
+        # typed times and places are its own (outside it, /cancel reaches the routine).
+        reminders.conversation(),
+        CommandHandler("routine", routine.start_routine),
+        CommandHandler("cancel", routine.cancel),
+        CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
+        CommandHandler("ask", questions.ask),
+        CommandHandler("why", questions.why),
+        CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
+        # Free text after every conversation: a typed answer the set-up waits for wins.
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, questions.on_text
+        ),
+        # Catch-alls last, so they only get what no feature took.
+        CallbackQueryHandler(help.unknown_button),
+        MessageHandler(filters.COMMAND, help.unknown_command),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION, help.not_text
+        ),
+    ]
 
 
-async def _post_init(app: BotApp) -> None:
-    deps = deps_of(app)
-    deps._db = await Database.open(deps.settings.database_path)
-    await help.set_commands(app)
-    await routine.restore_holds(app)
-    if deps.reminders is not None:
-        await deps.reminders.start(app)
-    log.info("BackCoach is ready (database %s)", deps.settings.database_path)
+def _post_init(
+    settings: Settings, content: Content, clock: ScaledClock, matcher: AnswerMatcher
+) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
+    async def post_init(app: BotApp) -> None:
+        """Open the database, build `Deps` once, then re-arm what was running."""
+        db = await Database.open(settings.database_path)
+        holds = HoldTimers(clock)
+        plan = Plan.from_content(content)
+        reminder_service = ReminderService(
+            db,
+            clock,
+            PacedSender(),
+            functools.partial(reminders.deliver, app.bot, content.routine_minutes),
+        )
+        install(
+            app,
+            Deps(
+                settings=settings,
+                content=content,
+                clock=clock,
+                plan=plan,
+                matcher=matcher,
+                db=db,
+                holds=holds,
+                users=UserService(db, clock),
+                routines=RoutineService(db, plan, clock, holds.cancel),
+                reminders=reminder_service,
+            ),
+        )
+        await help.set_commands(app)
+        await restore_holds(app)
+        await reminder_service.start()
+        _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
+        log.info("BackCoach is ready (database %s)", settings.database_path)
+
+    return post_init
+
+
+def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval: float) -> None:
+    """Catch up right away, then wake on the sweep interval (each minute by default),
+    aligned to whole intervals of real time (reminders are at whole minutes) plus a
+    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59."""
+    if app.job_queue is None:
+        raise RuntimeError(
+            "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
+        )
+
+    async def sweep(context: BotContext) -> None:
+        await service.sweep_logged()
+
+    app.job_queue.run_once(sweep, 0.0, name="reminder-sweep-start")
+    app.job_queue.run_repeating(
+        sweep,
+        interval=interval,
+        first=interval - (time.time() % interval) + min(0.2, interval / 10),
+        name="reminder-sweep",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
 
 
 async def _post_stop(app: BotApp) -> None:
     """After updates stop, before the HTTP client closes: let reminder sends finish."""
-    deps = deps_of(app)
-    if deps.reminders is not None:
-        await deps.reminders.stop()
+    await deps_of(app).reminders.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
-    deps = deps_of(app)
-    if deps._db is not None:
-        await deps._db.close()
-        deps._db = None
+    deps = uninstall(app)
+    if deps is not None:
+        await deps.db.close()
 
 
 def build_application(
@@ -66,7 +167,7 @@ def build_application(
     """Build the bot. Nothing touches the network or the database until `initialize()`
     and `post_init` run (run_polling does both; tests use `start_application`)."""
     content = content if content is not None else load_content()
-    clock = clock if clock is not None else SystemClock()
+    scaled = ScaledClock(settings.speed, clock)
     app = cast(
         BotApp,
         Application.builder()
@@ -75,41 +176,21 @@ def build_application(
                 token=settings.token,
                 base_url=settings.bot_url,
                 base_file_url=settings.file_url,
-                defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
+                defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=places.zone_info("UTC")),
                 # What the builder would make: a pool for replies, one for getUpdates.
                 request=HTTPXRequest(connection_pool_size=256),
                 get_updates_request=HTTPXRequest(),
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init)
+        .post_init(_post_init(settings, content, scaled, AnswerMatcher(content)))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),
     )
-    deps = Deps(
-        settings=settings,
-        content=content,
-        clock=clock,
-        plan=Plan.from_content(content),
-        holds=HoldTimers(),
-        matcher=AnswerMatcher(content),
-    )
-    deps.reminders = ReminderService(deps)
-    app.bot_data["deps"] = deps
-
-    help.register(app)
-    start.register(app)
-    safety.register(app)
-    privacy.register(app)
-    # The reminder set-up conversation first: while it runs, its /cancel and the typed
-    # times and places are its own (outside it, /cancel falls through to the routine).
-    reminders.register(app)
-    routine.register(app)
-    questions.register(app)
-    errors.register(app)
-    questions.register_free_text(app)
-    help.register_fallbacks(app)  # last
+    for handler in handlers():
+        app.add_handler(handler)
+    app.add_error_handler(errors.on_error)
     return app
 
 
@@ -120,7 +201,9 @@ async def start_application(app: BotApp, *, poll_timeout: float = 1.0) -> None:
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout) or 1)
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=int(poll_timeout) or 1, allowed_updates=ALLOWED_UPDATES
+    )
     await app.start()
 
 

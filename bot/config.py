@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -42,8 +41,6 @@ class Settings:
     log_level: str = "INFO"
     # Holds, countdowns and reminders run this many times faster (demos, tests).
     speed: float = 1.0
-    # The zone PTB's Defaults use for naive datetimes; user-facing times use each user's zone.
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     # How often the reminder sweep wakes, in (unscaled) seconds.
     reminder_sweep_seconds: float = 60.0
 
@@ -56,10 +53,6 @@ class Settings:
     def file_url(self) -> str:
         """Root of file downloads: `{api}/file/bot<token>/<path>`."""
         return f"{self.api_url}/file/bot"
-
-    def scaled(self, seconds: float) -> float:
-        """Real seconds for a duration the content states in user-facing seconds."""
-        return seconds / self.speed
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -129,14 +122,6 @@ def load_settings(
 
     speed = _number(env, "BACKCOACH_SPEED", default=1.0, high=1000.0)
 
-    zone_name = _env(env, "BOT_TIMEZONE") or "UTC"
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"BOT_TIMEZONE must be an IANA zone such as Europe/Berlin, got {zone_name!r}."
-        ) from None
-
     sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
     database_path = Path(_env(env, "DATABASE_PATH") or default_database)
@@ -146,6 +131,5 @@ def load_settings(
         database_path=database_path,
         log_level=log_level,
         speed=speed,
-        timezone=zone,
         reminder_sweep_seconds=sweep,
     )

@@ -82,11 +82,6 @@ async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
     return row["timezone"], (_reminder(row) if row["local_time"] is not None else None)
 
 
-async def get_zone(db: Database, user_id: int) -> str | None:
-    row = await db.fetchone("SELECT timezone FROM users WHERE user_id = ?", (user_id,))
-    return None if row is None else row["timezone"]
-
-
 async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> None:
     await conn.execute(
         "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "

@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
-from bot.context import BotApp
 from bot.core.clock import Clock
 from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
+from bot.runtime.deps import BotApp
 
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
 

@@ -3,7 +3,7 @@
 Pure: no Telegram, no database, no clock. A handler loads a `RoutineState`, calls
 `apply(state, action, plan)` and gets back the new state and what happened
 (`Transition.outcome`, whether a hold started or stopped); it persists that and
-renders the new state with `bot.core.routine_view`. Every change bumps `version`, and
+renders the new state with `bot.views.routine`. Every change bumps `version`, and
 buttons carry the version they were drawn for, so a double tap or an old button can
 never move the routine twice.
 """
@@ -47,6 +47,13 @@ class Action(StrEnum):
     RESUME = "r"
     STOP = "x"
     PAIN = "v"  # with a score 0-10
+
+
+class Rejected(StrEnum):
+    """Why an action was not saved (the service's typed answer; views word it)."""
+
+    NOT_FITTING = "not_fitting"  # a forged or confused press: nothing changed
+    RACED = "raced"  # someone (a double tap, the timer) changed the routine first
 
 
 class InvalidAction(Exception):
@@ -188,13 +195,6 @@ class Transition:
     # The exercise that just ended and how, to be saved with the state.
     outcome: tuple[int, str, Outcome] | None = None
 
-    @property
-    def hold_started(self) -> bool:
-        return self.state.hold_ends_at is not None
-
-
-def new_run(run_id: int, user_id: int, chat_id: int, now: float) -> RoutineState:
-    return RoutineState(run_id, user_id, chat_id, Status.ACTIVE, Phase.PAIN_BEFORE, now)
 
 
 def _finish_exercise(state: RoutineState, plan: Plan, outcome: Outcome) -> Transition:

@@ -158,8 +158,3 @@ class ChatUser:
     def sent_texts(self) -> list[str]:
         """Every new message the bot sent this user, in order."""
         return [e.text for e in self.emulator.chat_events(self.chat_id, "send")]
-
-    def skip_all(self) -> None:
-        """Forget everything up to now: the next `expect` waits for something new."""
-        if self.emulator.events:
-            self.cursor = self.emulator.events[-1].seq

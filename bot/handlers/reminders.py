@@ -1,22 +1,24 @@
 """/reminder and /timezone: set a daily reminder in the user's own time zone, pause it,
 turn it off, and the buttons on the reminder itself (Start routine, Snooze, Skip today).
 
-Thin: parsing lives in `bot.core`, scheduling and storage in `bot.reminders`. Buttons
-carry everything they need in their callback data (`m:` reminders, `z:` zones), so they
-keep working after a restart; only typed answers (a time, a place) need the small
-conversation below, which ends on /cancel or after ten quiet minutes.
+Thin: parsing lives in `bot.core`, scheduling and storage in `bot.services.reminders`,
+the words in `bot.views.reminders`. Buttons carry everything they need in their callback
+data (see `bot.handlers.callbacks`), so they keep working after a restart; only typed
+answers (a time, a place) need the small conversation below, which ends on /cancel or
+after ten quiet minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import warnings
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from typing import get_args
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest
+from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -28,93 +30,55 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import BotApp, BotContext
-from bot.core import timezones
+from bot import places
+from bot.core.buttons import (
+    AskZone,
+    ChangeTime,
+    Pause,
+    PickDays,
+    PickTime,
+    ReminderButton,
+    ReminderPayload,
+    ReminderTap,
+    Resume,
+    SetWeekdays,
+    SetZone,
+    TurnOff,
+    ZonePayload,
+)
 from bot.core.commands import command_word
 from bot.core.text import esc
-from bot.core.timeparse import EXAMPLES, TimeParseError, format_time, parse_time, time_from_hhmm
+from bot.core.timeparse import TimeParseError, parse_time
 from bot.handlers import questions
-from bot.handlers.common import edit_or_send, keyboard, query_message, remember_user
-from bot.reminders import (
-    PAUSE_DAYS,
+from bot.handlers.callbacks import decode, markup, matches
+from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
+from bot.runtime.deps import BotContext
+from bot.runtime.sending import PacedSender
+from bot.services.reminders import (
     SNOOZE,
+    Due,
+    Reminder,
     ReminderService,
-    describe_next,
-    describe_preference,
+    SendOutcome,
+    occurrence_date,
 )
-from db.reminders import Reminder
+from bot.views import reminders as view
+from bot.views.screen import Screen
+
+log = logging.getLogger(__name__)
 
 ASK_TIME, ASK_ZONE = range(2)
 END = ConversationHandler.END
 TIMEOUT_SECONDS = 600
-
-COMMON_TIMES = [["07:00", "07:30", "08:00"], ["12:00", "18:00", "20:00"]]
-ZONE_QUESTION = (
-    "Which time zone are you in? Tap <b>📍 Share location</b>, or type a city "
-    "(Berlin, Pune), a zone (Asia/Kolkata) or an offset (+5:30, UTC-4)."
-)
-ZONE_UNKNOWN = (
-    "I don't know that place. Try a bigger city near you (Munich), a zone "
-    "(Europe/Berlin) or an offset (+5:30, UTC-4)."
-)
-STALE_BUTTON = "That button no longer works. Send /reminder."
+STALE_BUTTON = view.STALE_BUTTON
 
 
-def _service(context: BotContext) -> ReminderService:
-    service = context.deps.reminders
-    if service is None:
-        raise RuntimeError("the reminder service is wired in build_application")
-    return service
+def _service(context: BotContext) -> ReminderService[PacedSender]:
+    return context.deps.reminders
 
 
 def _now(context: BotContext) -> datetime:
     return context.deps.clock.now()
-
-
-def _local_clock(zone: str, now: datetime) -> str:
-    local = now.astimezone(ZoneInfo(zone))
-    return f"{local.hour:02d}:{local.minute:02d}"
-
-
-def _zone_text(zone: str, now: datetime) -> str:
-    label = timezones.zone_label(zone)
-    text = f"{esc(label)} (it's {_local_clock(zone, now)} there now)"
-    if zone.startswith("Etc/") or zone == "UTC":
-        text += ". A fixed offset has no daylight saving; send a city to follow it"
-    return text
-
-
-def _status_text(reminder: Reminder, zone: str, now: datetime) -> str:
-    label = esc(timezones.zone_label(zone))
-    lines = [f"⏰ Your reminder: {describe_preference(reminder)} ({label})."]
-    if reminder.paused_until is not None and reminder.paused_until > now.timestamp():
-        lines.append(f"Paused. It resumes by itself: {describe_next(reminder, zone, now)}.")
-    else:
-        lines.append(f"Next: {describe_next(reminder, zone, now)}.")
-    return "\n".join(lines)
-
-
-def _status_keyboard(reminder: Reminder, now: datetime) -> list[list[tuple[str, str]]]:
-    days = ("Every day", "m:wd:0") if reminder.weekdays_only else ("Weekdays only", "m:wd:1")
-    paused = reminder.paused_until is not None and reminder.paused_until > now.timestamp()
-    pause_row = (
-        [("▶️ Resume now", "m:res")]
-        if paused
-        else [(f"Pause {n} day{'s' if n > 1 else ''}", f"m:p:{n}") for n in PAUSE_DAYS]
-    )
-    return [
-        [("🕗 Change time", "m:chg"), days],
-        pause_row,
-        [("🌍 Time zone", "z:ask"), ("🔕 Turn off", "m:off")],
-    ]
-
-
-def _confirmation(reminder: Reminder, zone: str, now: datetime) -> str:
-    return (
-        f"✅ Done. I'll remind you {describe_preference(reminder)} "
-        f"({esc(timezones.zone_label(zone))}).\n"
-        f"Next: {describe_next(reminder, zone, now)}."
-    )
 
 
 def _set_pending(context: BotContext, hhmm: str, direct: bool) -> None:
@@ -139,43 +103,49 @@ def _chat_id(update: Update) -> int:
     return user.id
 
 
+# -- sending a due reminder (called by the reminder service through the paced queue) ----------
+
+
+async def deliver(bot: Bot, minutes: int, due: Due, now: datetime) -> SendOutcome:
+    """Send one reminder. Flood pauses and network errors propagate: the queue retries."""
+    day = occurrence_date(due.reminder, places.zone_info(due.zone or "UTC"))
+    screen = view.reminder_message(due, day, minutes, now)
+    try:
+        await bot.send_message(due.chat_id, screen.text, reply_markup=markup(screen.rows))
+    except Forbidden:
+        return SendOutcome.BLOCKED
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            return SendOutcome.BLOCKED
+        # Our message is wrong: count the day as handled rather than loop.
+        log.error("reminder for user %s rejected: %s", due.reminder.user_id, exc)
+        return SendOutcome.REJECTED
+    return SendOutcome.SENT
+
+
 # -- asking -----------------------------------------------------------------------------------
 
 
 async def _ask_time(update: Update, context: BotContext, intro: str = "") -> int:
-    rows = [[(t, f"m:t:{t.replace(':', '')}") for t in row] for row in COMMON_TIMES]
-    text = (intro + "\n\n" if intro else "") + (
-        f"When should I remind you each day? Tap a time or type one, like {EXAMPLES}."
-    )
-    await context.bot.send_message(_chat_id(update), text, reply_markup=keyboard(rows))
+    await send_screen(context, _chat_id(update), view.ask_time(intro))
     return ASK_TIME
 
 
 async def _ask_zone(update: Update, context: BotContext, intro: str = "") -> int:
-    markup = ReplyKeyboardMarkup(
+    keyboard = ReplyKeyboardMarkup(
         [[KeyboardButton("📍 Share location", request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
         input_field_placeholder="City, zone or offset",
     )
-    text = (intro + "\n\n" if intro else "") + ZONE_QUESTION + "\n\nSend /cancel to stop."
-    await context.bot.send_message(_chat_id(update), text, reply_markup=markup)
+    await context.bot.send_message(
+        _chat_id(update), view.ask_zone_text(intro), reply_markup=keyboard
+    )
     return ASK_ZONE
 
 
 async def _ask_days(update: Update, context: BotContext, hhmm: str, zone: str) -> None:
-    now = _now(context)
-    at = time_from_hhmm(hhmm)
-    assert at is not None
-    text = (
-        f"Reminder at {format_time(at)}, {_zone_text(zone, now)}.\n\n"
-        "Every day, or only on weekdays?"
-    )
-    rows = [
-        [("Every day", f"m:d:{hhmm}:a"), ("Weekdays only", f"m:d:{hhmm}:w")],
-        [("🌍 Change time zone", "z:ask")],
-    ]
-    await edit_or_send(None, _chat_id(update), context, text, keyboard(rows))
+    await send_screen(context, _chat_id(update), view.ask_days(hhmm, zone, _now(context)))
 
 
 async def _have_time(update: Update, context: BotContext, hhmm: str, *, direct: bool) -> int:
@@ -186,14 +156,12 @@ async def _have_time(update: Update, context: BotContext, hhmm: str, *, direct: 
     zone, _ = await service.get(user.id)
     if zone is None:
         _set_pending(context, hhmm, direct)
-        at = time_from_hhmm(hhmm)
-        assert at is not None
-        return await _ask_zone(update, context, f"Got it: {format_time(at)}. One thing first.")
+        return await _ask_zone(update, context, view.got_time_first(hhmm))
     if direct:
         reminder = await service.set_time(user.id, hhmm)
         if reminder is not None:
             await context.bot.send_message(
-                _chat_id(update), _confirmation(reminder, zone, _now(context))
+                _chat_id(update), view.confirmation(reminder, zone, _now(context))
             )
         return END
     await _ask_days(update, context, hhmm, zone)
@@ -214,7 +182,7 @@ async def reminder_command(update: Update, context: BotContext) -> int:
     service = _service(context)
     if argument.lower() in ("off", "stop", "none", "no", "cancel"):
         await service.turn_off(user.user_id)
-        await message.reply_text("🔕 Reminders are off. Send /reminder to set one again.")
+        await message.reply_text(view.TURNED_OFF)
         return END
     if argument:
         try:
@@ -225,9 +193,7 @@ async def reminder_command(update: Update, context: BotContext) -> int:
         return await _have_time(update, context, at.strftime("%H%M"), direct=True)
     zone, reminder = await service.get(user.user_id)
     if zone is not None and reminder is not None and reminder.enabled:
-        now = _now(context)
-        markup = keyboard(_status_keyboard(reminder, now))
-        await message.reply_text(_status_text(reminder, zone, now), reply_markup=markup)
+        await send_screen(context, user.chat_id, view.status(reminder, zone, _now(context)))
         return END
     return await _ask_time(update, context)
 
@@ -242,14 +208,8 @@ async def timezone_command(update: Update, context: BotContext) -> int:
     if argument:
         return await _zone_from_text(update, context, argument)
     zone, _ = await _service(context).get(user.user_id)
-    intro = f"Your time zone: {_zone_text(zone, _now(context))}." if zone else ""
+    intro = f"Your time zone: {view.zone_text(zone, _now(context))}." if zone else ""
     return await _ask_zone(update, context, intro)
-
-
-def _snooze_length(context: BotContext) -> str:
-    """30 minutes, or less when BACKCOACH_SPEED runs time faster (demos)."""
-    seconds = SNOOZE.total_seconds() / context.deps.settings.speed
-    return f"{round(seconds / 60)} minutes" if seconds >= 60 else f"{round(seconds)} seconds"
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -276,9 +236,7 @@ async def step_aside(update: Update, context: BotContext, text: str) -> bool:
         return False
     _pop_pending(context)
     await context.bot.send_message(
-        user.chat_id,
-        "I've left the reminder set-up; send /reminder to come back to it.",
-        reply_markup=ReplyKeyboardRemove(),
+        user.chat_id, view.LEFT_SETUP, reply_markup=ReplyKeyboardRemove()
     )
     await questions.respond(context, user, text)
     return True
@@ -308,16 +266,13 @@ async def _zone_from_text(update: Update, context: BotContext, text: str) -> int
     message = update.effective_message
     assert message is not None
     # The first lookup loads the city list (about a second): keep the event loop free.
-    result = await asyncio.to_thread(timezones.lookup, text, _now(context))
+    result = await asyncio.to_thread(places.lookup, text, _now(context))
     if result.exact is not None:
         return await _zone_chosen(update, context, result.exact.zone)
     if result.choices:
-        rows = [[(choice.label, f"z:set:{choice.zone}")] for choice in result.choices]
-        await message.reply_text(
-            "Which one do you mean? Or type another place.", reply_markup=keyboard(rows)
-        )
+        await send_screen(context, _chat_id(update), view.zone_choices(result.choices))
         return ASK_ZONE
-    await message.reply_text(ZONE_UNKNOWN)
+    await message.reply_text(view.ZONE_UNKNOWN)
     return ASK_ZONE
 
 
@@ -338,9 +293,9 @@ async def got_location(update: Update, context: BotContext) -> int:
     location = message.location
     zone = None
     if location is not None:
-        zone = await asyncio.to_thread(timezones.zone_at, location.latitude, location.longitude)
+        zone = await asyncio.to_thread(places.zone_at, location.latitude, location.longitude)
     if zone is None:
-        await message.reply_text("I couldn't find a time zone there. " + ZONE_UNKNOWN)
+        await message.reply_text("I couldn't find a time zone there. " + view.ZONE_UNKNOWN)
         return ASK_ZONE
     return await _zone_chosen(update, context, zone)
 
@@ -353,7 +308,7 @@ async def _zone_chosen(update: Update, context: BotContext, zone: str) -> int:
     now = _now(context)
     chat_id = _chat_id(update)
     await context.bot.send_message(
-        chat_id, f"🌍 Time zone: {_zone_text(zone, now)}.", reply_markup=ReplyKeyboardRemove()
+        chat_id, f"🌍 Time zone: {view.zone_text(zone, now)}.", reply_markup=ReplyKeyboardRemove()
     )
     pending = _pop_pending(context)
     if pending is not None:
@@ -361,12 +316,13 @@ async def _zone_chosen(update: Update, context: BotContext, zone: str) -> int:
         if direct:
             reminder = await service.set_time(user.id, hhmm)
             if reminder is not None:
-                await context.bot.send_message(chat_id, _confirmation(reminder, zone, now))
+                await context.bot.send_message(chat_id, view.confirmation(reminder, zone, now))
         else:
             await _ask_days(update, context, hhmm, zone)
     elif reminder is not None and reminder.enabled:
         await context.bot.send_message(
-            chat_id, f"Your reminder moves with it. Next: {describe_next(reminder, zone, now)}."
+            chat_id,
+            f"Your reminder moves with it. Next: {view.describe_next(reminder, zone, now)}.",
         )
     else:
         await context.bot.send_message(chat_id, "Send /reminder to set a daily reminder.")
@@ -376,119 +332,98 @@ async def _zone_chosen(update: Update, context: BotContext, zone: str) -> int:
 # -- buttons ----------------------------------------------------------------------------------
 
 
-def _parts(update: Update) -> list[str]:
-    query = update.callback_query
-    return (query.data or "").split(":") if query is not None else []
-
-
-def _day(tag: str) -> date | None:
-    try:
-        return datetime.strptime(tag, "%Y%m%d").replace(tzinfo=UTC).date()
-    except ValueError:
-        return None
-
-
 async def on_button(update: Update, context: BotContext) -> int:
-    """Every `m:` and `z:` button. Each branch answers the query exactly once."""
+    """Every reminder and time-zone button. Each branch answers the query exactly once."""
     query = update.callback_query
     user = await remember_user(update, context)
     if query is None or user is None:
         return END
-    parts = _parts(update)
+    payload = decode(query.data)
     service = _service(context)
     message = query_message(update)
     chat_id = user.chat_id
     now = _now(context)
-    kind = ":".join(parts[:2])
 
-    if kind == "m:t" and len(parts) == 3 and time_from_hhmm(parts[2]) is not None:
-        await query.answer()
-        _pop_pending(context)
-        return await _have_time(update, context, parts[2], direct=False)
-    if kind == "m:d" and len(parts) == 4 and time_from_hhmm(parts[2]) and parts[3] in ("a", "w"):
-        reminder = await service.set_time(user.user_id, parts[2], parts[3] == "w")
-        await query.answer()
-        if reminder is None:  # no zone yet (an old button): ask it, then save
-            _set_pending(context, parts[2], True)
-            return await _ask_zone(update, context)
-        zone, _ = await service.get(user.user_id)
-        assert zone is not None
-        await edit_or_send(message, chat_id, context, _confirmation(reminder, zone, now))
-        return END
-    if kind == "m:chg":
-        await query.answer()
-        return await _ask_time(update, context)
-    if kind == "z:ask":
-        await query.answer()
-        _pop_pending(context)
-        return await _ask_zone(update, context)
-    if kind == "z:set" and len(parts) >= 3:
-        zone = ":".join(parts[2:])
-        if not timezones.is_valid_zone(zone):
-            await query.answer(STALE_BUTTON)
+    match payload:
+        case PickTime(hhmm):
+            await query.answer()
+            _pop_pending(context)
+            return await _have_time(update, context, hhmm, direct=False)
+        case PickDays(hhmm, weekdays_only):
+            reminder = await service.set_time(user.user_id, hhmm, weekdays_only)
+            await query.answer()
+            if reminder is None:  # no zone yet (an old button): ask it, then save
+                _set_pending(context, hhmm, True)
+                return await _ask_zone(update, context)
+            zone, _ = await service.get(user.user_id)
+            assert zone is not None
+            screen = Screen(view.confirmation(reminder, zone, now))
+            await edit_or_send(message, chat_id, context, screen)
             return END
-        await query.answer()
-        return await _zone_chosen(update, context, zone)
-    if kind == "m:off":
-        await service.turn_off(user.user_id)
-        await query.answer("Reminders are off.")
-        text = "🔕 Reminders are off. Send /reminder to set one again."
-        await edit_or_send(message, chat_id, context, text)
-        return END
-    if kind in ("m:wd", "m:p", "m:res"):
-        return await _change_status(update, context, parts)
-    if kind in ("m:go", "m:snz", "m:skip") and len(parts) == 3 and _day(parts[2]):
-        return await _reminder_button(update, context, parts[1], _day(parts[2]))
+        case ChangeTime():
+            await query.answer()
+            return await _ask_time(update, context)
+        case AskZone():
+            await query.answer()
+            _pop_pending(context)
+            return await _ask_zone(update, context)
+        case SetZone(zone):
+            if not places.is_valid_zone(zone):
+                await query.answer(STALE_BUTTON)
+                return END
+            await query.answer()
+            return await _zone_chosen(update, context, zone)
+        case TurnOff():
+            await service.turn_off(user.user_id)
+            await query.answer("Reminders are off.")
+            await edit_or_send(message, chat_id, context, Screen(view.TURNED_OFF))
+            return END
+        case SetWeekdays() | Pause() | Resume():
+            return await _change_status(update, context, payload)
+        case ReminderButton(tap, day):
+            return await _reminder_button(update, context, tap, day)
     await query.answer(STALE_BUTTON)
     return END
 
 
-async def _change_status(update: Update, context: BotContext, parts: list[str]) -> int:
+async def _change_status(
+    update: Update, context: BotContext, payload: SetWeekdays | Pause | Resume
+) -> int:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
     service = _service(context)
     reminder: Reminder | None = None
     note = ""
-    if parts[:2] == ["m", "wd"] and len(parts) == 3 and parts[2] in ("0", "1"):
-        reminder = await service.set_weekdays(user.id, parts[2] == "1")
-    elif parts[:2] == ["m", "p"] and len(parts) == 3 and parts[2].isdigit():
-        days = int(parts[2])
-        if days in PAUSE_DAYS:
-            reminder = await service.pause(user.id, days)
-            note = f"⏸ Paused for {days} day{'s' if days > 1 else ''}."
-    elif parts == ["m", "res"]:
+    if isinstance(payload, SetWeekdays):
+        reminder = await service.set_weekdays(user.id, payload.weekdays_only)
+    elif isinstance(payload, Pause):
+        if payload.days in view.PAUSE_DAYS:
+            reminder = await service.pause(user.id, payload.days)
+            note = view.paused_note(payload.days)
+    else:
         reminder = await service.resume(user.id)
-        note = "▶️ Resumed."
+        note = view.RESUMED_NOTE
     zone, _ = await service.get(user.id)
     if reminder is None or zone is None or not reminder.enabled:
         # An old status message after "Turn off" (or after a block turned it off).
         await query.answer(STALE_BUTTON)
         return END
     await query.answer()
-    now = _now(context)
-    text = (note + "\n" if note else "") + _status_text(reminder, zone, now)
-    await edit_or_send(
-        query_message(update),
-        _chat_id(update),
-        context,
-        text,
-        keyboard(_status_keyboard(reminder, now)),
-    )
+    screen = view.status(reminder, zone, _now(context), note)
+    await edit_or_send(query_message(update), _chat_id(update), context, screen)
     return END
 
 
-async def _reminder_button(
-    update: Update, context: BotContext, action: str, day: date | None
-) -> int:
+async def _reminder_button(update: Update, context: BotContext, tap: ReminderTap, day: date) -> int:
     """The buttons on a sent reminder; `day` is the local date it was for."""
     query = update.callback_query
     user = update.effective_user
-    assert query is not None and user is not None and day is not None
+    assert query is not None and user is not None
     service = _service(context)
     message = query_message(update)
     now = _now(context)
-    if action == "go":
+    if tap is ReminderTap.START:
         await service.skip(user.id, day)  # a pending snooze for that day is not needed now
         await query.answer()
         if message is not None:
@@ -498,42 +433,45 @@ async def _reminder_button(
 
         await start_routine(update, context)
         return END
-    if action == "snz":
+    if tap is ReminderTap.SNOOZE:
         snoozed = await service.snooze(user.id, day)
         if snoozed is None or snoozed.next_due is None:
             await query.answer("That reminder is from an earlier day, or reminders are off.")
             return END
         zone, _ = await service.get(user.id)
-        await query.answer(f"Snoozed for {_snooze_length(context)}.")
+        length = view.snooze_length(context.deps.clock.real(SNOOZE))
+        await query.answer(f"Snoozed for {length}.")
         at = datetime.fromtimestamp(snoozed.next_due, UTC)
-        when = _local_clock(zone or "UTC", at)
-        text = f"⏰ Snoozed. I'll remind you again at {when}."
-        markup = keyboard([[("Skip today", f"m:skip:{day:%Y%m%d}")]])
-        await edit_or_send(message, _chat_id(update), context, text, markup)
+        screen = view.snoozed(view.local_clock(zone or "UTC", at), day)
+        await edit_or_send(message, _chat_id(update), context, screen)
         return END
-    # skip
     await service.skip(user.id, day)
     zone, reminder = await service.get(user.id)
     await query.answer("Okay, skipping today.")
     text = "Okay, no more reminders today."
     if zone is not None and reminder is not None and reminder.enabled:
-        text += f" Next: {describe_next(reminder, zone, now)}."
-    await edit_or_send(message, _chat_id(update), context, text)
+        text += f" Next: {view.describe_next(reminder, zone, now)}."
+    await edit_or_send(message, _chat_id(update), context, Screen(text))
     return END
 
 
-def register(app: BotApp) -> None:
+def conversation() -> ConversationHandler[BotContext]:
+    """The reminder set-up: its entry points are the commands and buttons that may ask
+    for a typed time or place; only those typed answers need conversation state."""
     entry_points: list[BaseHandler[Update, BotContext, object]] = [
         CommandHandler("reminder", reminder_command),
         CommandHandler("timezone", timezone_command),
         MessageHandler(filters.LOCATION, got_location),
-        CallbackQueryHandler(on_button, pattern=r"^[mz]:"),
+        CallbackQueryHandler(
+            on_button,
+            pattern=matches(*get_args(ReminderPayload), *get_args(ZonePayload), ReminderButton),
+        ),
     ]
     with warnings.catch_warnings():
         # PTB warns that button presses are tracked per chat, not per message: that is
         # what we want (any of our buttons may move this user's flow on).
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        conversation = ConversationHandler(
+        return ConversationHandler(
             entry_points=entry_points,
             states={
                 ASK_TIME: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_time_text)],
@@ -547,4 +485,3 @@ def register(app: BotApp) -> None:
             allow_reentry=True,
             conversation_timeout=TIMEOUT_SECONDS,
         )
-    app.add_handler(conversation)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.context import BotApp
 from bot.emulator import ChatUser
+from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import cleared_routine
 
 
@@ -13,7 +13,8 @@ async def count(bot: BotApp, table: str) -> int:
         "routine_runs": "SELECT count(*) FROM routine_runs",
         "reminders": "SELECT count(*) FROM reminders",
     }
-    row = await bot.bot_data["deps"].db.fetchone(queries[table])
+    row = await deps_of(bot).db.fetchone(queries[table])
+    assert row is not None
     return int(row[0])
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.context import BotApp
 from bot.emulator import ChatUser
+from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import clear_safety, cleared_routine, next_step
 
 
@@ -90,7 +90,8 @@ async def test_a_typed_pain_score_counts_like_a_pressed_one(bot: BotApp, user: C
     await user.expect_message("How is your pain right now")
     await user.send("7")
     await user.expect_message("1/5 · Back flexion stretch")
-    row = await bot.bot_data["deps"].db.fetchone("SELECT pain_before FROM routine_runs")
+    row = await deps_of(bot).db.fetchone("SELECT pain_before FROM routine_runs")
+    assert row is not None
     assert row["pain_before"] == 7
 
 
@@ -103,14 +104,16 @@ async def test_a_red_flag_mid_routine_pauses_it_until_the_safety_check_is_retake
     answer = await user.expect_message()
     assert "doctor" in answer.plain.lower() and "/safety" in answer.plain
     paused = await user.expect_message("Paused at Back flexion stretch")
-    row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
+    row = await deps_of(bot).db.fetchone("SELECT status FROM routine_runs")
+    assert row is not None
     assert row["status"] == "paused"
     # The old step's buttons are gone; Resume asks for the safety check first.
     assert card.buttons == []
     answer_event = await user.press("Resume", paused)
     assert "safety check first" in answer_event.text
     await user.expect_message("safety check")
-    row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
+    row = await deps_of(bot).db.fetchone("SELECT status FROM routine_runs")
+    assert row is not None
     assert row["status"] == "paused"
 
 
@@ -126,7 +129,8 @@ async def test_typing_pause_skip_or_stop_mid_routine_works_like_the_buttons(
     assert "2/5 · Cat/cow" in (await user.expect_message()).plain
     await user.send("stop")
     await user.expect_message("Routine stopped")
-    row = await bot.bot_data["deps"].db.fetchone("SELECT status FROM routine_runs")
+    row = await deps_of(bot).db.fetchone("SELECT status FROM routine_runs")
+    assert row is not None
     assert row["status"] == "stopped"
 
 

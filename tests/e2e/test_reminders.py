@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import stop_application
-from bot.context import BotApp, Deps
 from bot.core.clock import FakeClock
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
 from bot.handlers.reminders import STALE_BUTTON
-from bot.reminders import ReminderService, SweepReport
+from bot.runtime.deps import BotApp, Deps, deps_of
+from bot.runtime.sending import PacedSender
+from bot.services.reminders import ReminderService, SweepReport
 from db import reminders as reminders_db
 from db.reminders import Reminder
 from tests.conftest import BotStarter, clear_safety, cleared_routine, skip_to
@@ -40,11 +41,11 @@ async def app(start_bot: BotStarter, clock: FakeClock) -> BotApp:
 
 
 def deps(app: BotApp) -> Deps:
-    value: Deps = app.bot_data["deps"]
+    value: Deps = deps_of(app)
     return value
 
 
-def service(app: BotApp) -> ReminderService:
+def service(app: BotApp) -> ReminderService[PacedSender]:
     value = deps(app).reminders
     assert value is not None
     return value
@@ -166,7 +167,7 @@ async def test_an_ambiguous_city_offers_choices_and_an_unknown_one_offers_exampl
     assert any("Oregon" in label for label in choices.button_labels)
     await user.press("Maine", choices)
     await user.expect_message("Time zone: America/New_York")
-    assert await reminders_db.get_zone(deps(app).db, user.user_id) == "America/New_York"
+    assert (await reminders_db.get(deps(app).db, user.user_id))[0] == "America/New_York"
 
 
 async def test_a_typed_offset_offers_places_and_the_fixed_offset(
@@ -182,7 +183,7 @@ async def test_a_typed_offset_offers_places_and_the_fixed_offset(
     await user.press("Fixed UTC-4", choices)
     answer = await user.expect_message("Time zone: UTC-4")
     assert "daylight saving" in answer.plain
-    assert await reminders_db.get_zone(deps(app).db, user.user_id) == "Etc/GMT+4"
+    assert (await reminders_db.get(deps(app).db, user.user_id))[0] == "Etc/GMT+4"
 
 
 async def test_a_new_time_zone_moves_the_next_reminder(
@@ -555,7 +556,7 @@ async def test_routine_words_while_asked_for_a_place_are_not_places(
     await user.send("skip")
     await user.expect_message("left the reminder set-up")
     await user.expect_message("2/5 · Cat/cow")
-    assert await reminders_db.get_zone(deps(app).db, user.user_id) is None
+    assert (await reminders_db.get(deps(app).db, user.user_id))[0] is None
 
 
 async def test_old_status_buttons_after_turning_off_say_they_are_stale(

@@ -9,14 +9,14 @@ import asyncio
 
 import pytest
 
-from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
+from bot.runtime.deps import BotApp, deps_of
 from db import routines
 from tests.conftest import BotStarter, cleared_routine, next_step, skip_to
 
 
 def deps(app: BotApp):  # type: ignore[no-untyped-def]
-    return app.bot_data["deps"]
+    return deps_of(app)
 
 
 async def test_user_walks_the_whole_routine_with_timed_holds(

@@ -43,7 +43,7 @@ def test_a_missing_or_malformed_token_names_the_variable_and_botfather(
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("LOG_LEVEL", "LOUD"), ("BACKCOACH_SPEED", "fast"), ("BOT_TIMEZONE", "Mars/Base")],
+    [("LOG_LEVEL", "LOUD"), ("BACKCOACH_SPEED", "fast")],
 )
 def test_other_bad_settings_name_themselves(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):

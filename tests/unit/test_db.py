@@ -112,29 +112,16 @@ async def test_finished_within_counts_only_finished_routines_in_the_window(
 async def test_a_routine_whose_step_was_edited_away_is_stopped_not_crashed(
     db: Database,
 ) -> None:
-    from bot.config import Settings
-    from bot.context import Deps
-    from bot.core.answers import AnswerMatcher
-    from bot.core.clock import SystemClock
-    from bot.holds import HoldTimers
-    from bot.routine_store import load
+    from bot.core.clock import ScaledClock
+    from bot.services.routine import RoutineService
 
-    content = load_content()
-    deps = Deps(
-        settings=Settings(token="1:x"),
-        content=content,
-        clock=SystemClock(),
-        plan=PLAN,
-        holds=HoldTimers(),
-        matcher=AnswerMatcher(content),
-        _db=db,
-    )
+    service = RoutineService(db, PLAN, ScaledClock())
     await users.upsert(db, 7, 7, "Sam", 0.0)
     row = await routines.create(db, 7, 7, 1.0)
     await db.execute(
         "UPDATE routine_runs SET phase = 'exercise', exercise_index = 9 WHERE id = ?", (row["id"],)
     )
-    state = await load(deps, row["id"])
+    state = await service.load(row["id"])
     assert state is not None and state.status.value == "stopped"
 
 

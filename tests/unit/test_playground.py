@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError
+from bot.core.clock import ScaledClock
 from bot.emulator import BotApiEmulator, ChatUser, Event, StoredMessage
 from bot.playground import PlaygroundOptions, playground_settings
 from bot.playground.chat import TerminalChat
@@ -135,8 +136,9 @@ def test_the_playground_ignores_the_live_token_api_and_database() -> None:
     assert settings.database_path == Path("data/playground.sqlite3")
     assert settings.token != environ["TELEGRAM_BOT_TOKEN"]
     assert settings.speed == 10
-    # The sweep interval is scaled once, by the reminder service: 60 s / 10 = 6 s.
-    assert settings.scaled(settings.reminder_sweep_seconds) == pytest.approx(6)
+    # The sweep interval is scaled once, by the one ScaledClock: 60 s / 10 = 6 s.
+    clock = ScaledClock(settings.speed)
+    assert clock.real_seconds(settings.reminder_sweep_seconds) == pytest.approx(6)
 
     chosen = playground_settings(PlaygroundOptions(database=Path("/tmp/x.sqlite3")), environ)
     assert chosen.database_path == Path("/tmp/x.sqlite3")

@@ -40,7 +40,7 @@ async def test_a_failing_change_leaves_everything_as_it_was(db: Database) -> Non
 
     with pytest.raises(RuntimeError):
         await reminders.modify(db, 1, broken, 0.0, zone="Asia/Tokyo")
-    assert await reminders.get_zone(db, 1) == "Europe/Berlin"
+    assert (await reminders.get(db, 1))[0] == "Europe/Berlin"
 
 
 async def test_a_claim_needs_the_row_unchanged_and_hides_it_from_the_sweep(db: Database) -> None:

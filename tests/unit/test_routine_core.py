@@ -13,7 +13,6 @@ from bot.core.routine import (
     RoutineState,
     Status,
     apply,
-    new_run,
     pain_advice,
     steps_for,
     summarize,
@@ -21,6 +20,11 @@ from bot.core.routine import (
 
 CONTENT = load_content()
 PLAN = Plan.from_content(CONTENT)
+
+
+def new_run(run_id: int, user_id: int, chat_id: int, now: float) -> RoutineState:
+    """A routine as the database creates it: active, asking for the first pain score."""
+    return RoutineState(run_id, user_id, chat_id, Status.ACTIVE, Phase.PAIN_BEFORE, now)
 
 
 def started(pain: int = 5) -> RoutineState:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.sending import PacedSender
+from bot.runtime.sending import PacedSender
 
 
 def fast_sender() -> PacedSender:

@@ -1,28 +1,31 @@
 """What the routine looks like on a phone: text (Telegram HTML) and buttons, per state.
 
-Pure: a `Screen` holds rows of (label, token) pairs; the handler turns tokens into
-callback data (`r:<run>:<version>:<token>`) and the screen into a Telegram message.
+Every button carries the run and the version of the state it was drawn for
+(`RoutineButton`), so a double tap or a button from an earlier step is recognised.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bot.content import Exercise, Safety
-from bot.core.routine import Action, Plan, RoutineState, Step, Summary
+from bot.core.buttons import RoutineButton, RoutineTap
+from bot.core.routine import Phase, Plan, Rejected, RoutineState, Status, Step, Summary
 from bot.core.text import esc
+from bot.views.screen import Button, Rows, Screen
 
-# Tokens that are not state changes: they re-show or explain the current step.
-WHY = "w"
-WHY_ALL = "W"  # the same, pressed on the whole card: the answer keeps the card whole
-SHOW = "c"  # show the current step again, as a new message
-RESTART = "new"  # stop the open routine and begin a fresh one
+T = RoutineTap
 
 
-@dataclass(frozen=True, slots=True)
-class Screen:
-    text: str
-    rows: list[list[tuple[str, str]]] = field(default_factory=list)
+REJECTED = {
+    Rejected.NOT_FITTING: "That doesn't fit this step.",
+    Rejected.RACED: "Got it.",  # a double tap or the timer changed it first
+}
+ENDED = "That routine has ended. Send /routine to start a new one."
+NOTHING_TO_CANCEL = "There's nothing to cancel right now."
+EARLIER_STEP = "That button is from an earlier step. Here's where you are."
+
+
+def _b(state: RoutineState, label: str, tap: RoutineTap, value: int | None = None) -> Button:
+    return label, RoutineButton(state.run_id, state.version, tap, value)
 
 
 def _header(state: RoutineState, plan: Plan) -> str:
@@ -30,33 +33,33 @@ def _header(state: RoutineState, plan: Plan) -> str:
     return f"<b>{state.exercise_index + 1}/{len(plan.exercises)} · {esc(exercise.name)}</b>"
 
 
-def _controls(*, hold_running: bool = False, why: str = WHY) -> list[list[tuple[str, str]]]:
+def _controls(state: RoutineState, *, hold_running: bool = False, why: RoutineTap = T.WHY) -> Rows:
     if hold_running:
         return [
-            [("😣 It hurts", Action.HURT.value)],
-            [("⏸ Pause", Action.PAUSE.value), ("🛑 Stop routine", Action.STOP.value)],
+            [_b(state, "😣 It hurts", T.HURT)],
+            [_b(state, "⏸ Pause", T.PAUSE), _b(state, "🛑 Stop routine", T.STOP)],
         ]
     return [
-        [("❓ Why this exercise?", why), ("😣 It hurts", Action.HURT.value)],
+        [_b(state, "❓ Why this exercise?", why), _b(state, "😣 It hurts", T.HURT)],
         [
-            ("⏭ Skip exercise", Action.SKIP.value),
-            ("⏸ Pause", Action.PAUSE.value),
-            ("🛑 Stop", Action.STOP.value),
+            _b(state, "⏭ Skip exercise", T.SKIP),
+            _b(state, "⏸ Pause", T.PAUSE),
+            _b(state, "🛑 Stop", T.STOP),
         ],
     ]
 
 
-def pain_prompt(before: bool) -> Screen:
+def pain_prompt(state: RoutineState, before: bool) -> Screen:
     question = (
         "How is your pain right now" if before else "That's the last exercise. How is your pain now"
     )
     text = f"{question}, from 0 (no pain) to 10 (the worst you can imagine)?"
     rows = [
-        [(str(n), f"{Action.PAIN.value}{n}") for n in range(0, 6)],
-        [(str(n), f"{Action.PAIN.value}{n}") for n in range(6, 11)],
+        [_b(state, str(n), T.PAIN, n) for n in range(0, 6)],
+        [_b(state, str(n), T.PAIN, n) for n in range(6, 11)],
     ]
     if before:
-        rows.append([("🛑 Not now", Action.STOP.value)])
+        rows.append([_b(state, "🛑 Not now", T.STOP)])
     return Screen(text, rows)
 
 
@@ -91,20 +94,25 @@ def exercise_step(
         parts.append(_action_text(exercise, step, state.held))
     if why:
         parts.append(f"<i>Why: {esc(why)}</i>")
-    rows: list[list[tuple[str, str]]] = []
+    rows: Rows = []
     if step.kind == "instruction":
-        rows.append([("Next ▶", Action.NEXT.value)])
-        rows.append([("📋 Show all steps", Action.SHOW_ALL.value)])
+        rows.append([_b(state, "Next ▶", T.NEXT)])
+        rows.append([_b(state, "📋 Show all steps", T.SHOW_ALL)])
     elif step.kind == "hold" and not state.held:
-        rows.append([(f"▶ Start the {step.seconds} s hold{_side(step)}", Action.START_HOLD.value)])
+        rows.append([_b(state, f"▶ Start the {step.seconds} s hold{_side(step)}", T.START_HOLD)])
     else:
         last = state.exercise_index + 1 == len(plan.exercises)
         label = "✅ Done" if step.kind == "reps" else ("Finish ▶" if last else "Next exercise ▶")
-        rows.append([(label, Action.NEXT.value)])
-    controls = _controls(why=WHY_ALL if show_all else WHY)
+        rows.append([_b(state, label, T.NEXT)])
+    controls = _controls(state, why=T.WHY_ALL if show_all else T.WHY)
     if why:
-        controls[0] = [button for button in controls[0] if button[1] not in (WHY, WHY_ALL)]
+        controls[0] = [b for b in controls[0] if not _is_why(b)]
     return Screen("\n\n".join(parts), rows + controls)
+
+
+def _is_why(button: Button) -> bool:
+    payload = button[1]
+    return isinstance(payload, RoutineButton) and payload.tap in (T.WHY, T.WHY_ALL)
 
 
 def hold_countdown(state: RoutineState, plan: Plan, remaining: int) -> Screen:
@@ -113,7 +121,7 @@ def hold_countdown(state: RoutineState, plan: Plan, remaining: int) -> Screen:
         text = f"⏳ Hold for {step.seconds} seconds{_side(step)}. Breathe normally."
     else:
         text = f"⏳ Holding{_side(step)}… {remaining} s left."
-    rows = [[("⏹ Release early", Action.RELEASE.value)], *_controls(hold_running=True)]
+    rows = [[_b(state, "⏹ Release early", T.RELEASE)], *_controls(state, hold_running=True)]
     return Screen(f"{_header(state, plan)}\n{text}", rows)
 
 
@@ -135,12 +143,12 @@ def release(state: RoutineState, plan: Plan, *, early: bool = False) -> Screen:
 
 
 def paused(state: RoutineState, plan: Plan, *, hold_reset: bool = False) -> Screen:
-    where = "the pain check" if state.phase.value.startswith("pain") else state.exercise(plan).name
+    where = "the pain check" if state.phase is not Phase.EXERCISE else state.exercise(plan).name
     reset = " The hold starts again from the beginning when you resume." if hold_reset else ""
     return Screen(
         f"⏸ Paused at {esc(where)}.{reset} Take your time; press Resume or send /routine when "
         "you're ready.",
-        [[("▶ Resume", Action.RESUME.value), ("🛑 Stop", Action.STOP.value)]],
+        [[_b(state, "▶ Resume", T.RESUME), _b(state, "🛑 Stop", T.STOP)]],
     )
 
 
@@ -155,30 +163,26 @@ def stopped(state: RoutineState, plan: Plan) -> Screen:
 def hurt(state: RoutineState, plan: Plan, stopped_name: str, advice: str) -> Screen:
     """After "It hurts": the advice, then a choice to go on or stop for today."""
     text = f"😣 Stopped the {esc(stopped_name.lower())}.\n\n{esc(advice)}"
-    if state.phase.value == "pain_after":
-        return Screen(text, [[("Continue ▶", SHOW)], [("🛑 Stop for today", Action.STOP.value)]])
+    stop = [_b(state, "🛑 Stop for today", T.STOP)]
+    if state.phase is Phase.PAIN_AFTER:
+        return Screen(text, [[_b(state, "Continue ▶", T.SHOW)], stop])
     upcoming = state.exercise(plan).name
-    return Screen(
-        text,
-        [
-            [(f"Continue with {upcoming} ▶", SHOW)],
-            [("🛑 Stop for today", Action.STOP.value)],
-        ],
-    )
+    return Screen(text, [[_b(state, f"Continue with {upcoming} ▶", T.SHOW)], stop])
 
 
 def resume_offer(state: RoutineState, plan: Plan) -> Screen:
-    if state.phase.value == "exercise":
+    if state.phase is Phase.EXERCISE:
         step = state.step(plan)
         where = f"{state.exercise(plan).name}, step {step.number} of {step.total}"
     else:
         where = "the pain check"
-    status = "paused" if state.status.value == "paused" else "in progress"
+    paused = state.status is Status.PAUSED
+    status = "paused" if paused else "in progress"
     return Screen(
         f"You have a routine {status} ({esc(where)}). Pick up where you left off, or start over?",
         [
-            [("▶ Resume", Action.RESUME.value if status == "paused" else SHOW)],
-            [("↺ Start over", RESTART)],
+            [_b(state, "▶ Resume", T.RESUME if paused else T.SHOW)],
+            [_b(state, "↺ Start over", T.RESTART)],
         ],
     )
 

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.timezones import (
+from bot.places import (
     ZoneChoice,
+    fixed_zone,
     lookup,
+    offset_choices,
     parse_offset,
     zone_at,
-    zone_for_offset,
     zone_label,
 )
 
@@ -132,9 +133,11 @@ def test_offset_choices_are_at_most_five_and_never_repeat_a_zone() -> None:
 
 
 def test_one_zone_for_an_offset_is_the_fixed_one() -> None:
-    assert zone_for_offset(-timedelta(hours=4), SUMMER) == "Etc/GMT+4"
-    assert zone_for_offset(timedelta(hours=5, minutes=30), SUMMER) == "Asia/Kolkata"
-    assert zone_for_offset(-timedelta(hours=3, minutes=30), SUMMER) == "America/St_Johns"
+    # One zone for an offset: the fixed one if there is one, else the most populous.
+    assert fixed_zone(-timedelta(hours=4), SUMMER) == "Etc/GMT+4"
+    assert fixed_zone(timedelta(hours=5, minutes=30), SUMMER) == "Asia/Kolkata"
+    assert fixed_zone(-timedelta(hours=3, minutes=30), SUMMER) is None
+    assert offset_choices(-timedelta(hours=3, minutes=30), SUMMER)[0].zone == "America/St_Johns"
 
 
 def test_offset_parsing_limits() -> None:

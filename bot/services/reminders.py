@@ -6,7 +6,7 @@ what is due with one index walk; there is no in-memory job per user, and start-u
 one indexed query, whatever the number of users.
 
 Exactly once per user and scheduled day:
-- The sweep hands due rows to a paced queue (`bot.sending.PacedSender`).
+- The sweep hands due rows to a paced queue (`bot.runtime.sending.PacedSender`).
 - Right before the HTTP call the row is *claimed* (`sending_at` set, committed) only if it
   is still due as the sweep saw it. After Telegram accepted the message, one transaction
   stores the sent-mark (`last_date`), computes and stores the next due instant, and
@@ -29,28 +29,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-
 from bot.core import schedule
-from bot.core.text import esc
+from bot.core.clock import ScaledClock
+from bot.core.safety import blocks_reminders, status_of
 from bot.core.timeparse import format_time, time_from_hhmm
-from bot.core.timezones import is_valid_zone
-from bot.sending import PacedSender
+from bot.places import is_valid_zone, zone_info
 from db import reminders, routines
+from db.connection import Database
 from db.reminders import Due, Reminder
 
-if TYPE_CHECKING:
-    from telegram import Bot
-
-    from bot.context import BotApp, Deps
+__all__ = ["Due", "Reminder", "ReminderService", "SendOutcome", "SweepReport"]
 
 log = logging.getLogger(__name__)
 
@@ -94,38 +89,6 @@ def _rescheduled(reminder: Reminder, zone: ZoneInfo, now: datetime) -> Reminder:
     return replace(reminder, next_due=occurrence.timestamp, snoozed=False)
 
 
-def greeting(hour: int) -> str:
-    if hour < 12:
-        return "Good morning"
-    if hour < 18:
-        return "Good afternoon"
-    return "Good evening"
-
-
-def compose(due: Due, minutes: int, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
-    """The reminder message and its buttons (callback data carries the local date)."""
-    zone = ZoneInfo(due.zone or "UTC")
-    day = occurrence_date(due.reminder, zone)
-    name = f", {esc(due.first_name)}" if due.first_name else ""
-    if due.reminder.snoozed:
-        text = f"⏰ Here's your reminder again{name}. Your back routine takes about {minutes} min."
-    else:
-        hello = greeting(now.astimezone(zone).hour)
-        text = f"{hello}{name}! Time for your back routine: about {minutes} minutes."
-    tag = f"{day:%Y%m%d}"
-    # Built here rather than with the handlers' helper: the service sits below them.
-    markup = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton("▶️ Start routine", callback_data=f"m:go:{tag}")],
-            [
-                InlineKeyboardButton("⏰ Snooze 30 min", callback_data=f"m:snz:{tag}"),
-                InlineKeyboardButton("Skip today", callback_data=f"m:skip:{tag}"),
-            ],
-        ]
-    )
-    return text, markup
-
-
 # -- the service ----------------------------------------------------------------------------
 
 
@@ -138,66 +101,91 @@ class SweepReport:
     more: bool = False
 
 
-class ReminderService:
-    def __init__(self, deps: Deps, sender: PacedSender | None = None, batch: int = BATCH) -> None:
-        self.deps = deps
+class SendOutcome(StrEnum):
+    """What became of one reminder message. A send to retry raises instead (the paced
+    queue retries flood pauses and network errors)."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"  # the user blocked the bot or the chat is gone: turn it off
+    REJECTED = "rejected"  # Telegram refused our message: count the day, never loop
+
+
+class SendQueue(Protocol):
+    """The paced queue reminders go through (`bot.runtime.sending.PacedSender`)."""
+
+    on_low: Callable[[], None] | None
+    low_water: int
+
+    def __contains__(self, key: int) -> bool: ...
+
+    @property
+    def backlog(self) -> int: ...
+
+    def submit(self, key: int, attempt: Callable[[], Awaitable[None]]) -> bool: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self, grace: float = 5.0) -> None: ...
+
+
+Q = TypeVar("Q", bound=SendQueue)
+
+# Sends one reminder (`due`, composed as of `now`) and says how it went.
+Deliver = Callable[[Due, datetime], Awaitable[SendOutcome]]
+
+
+class ReminderService(Generic[Q]):
+    def __init__(
+        self,
+        db: Database,
+        clock: ScaledClock,
+        queue: Q,
+        deliver: Deliver,
+        batch: int = BATCH,
+    ) -> None:
+        self.db = db
+        self.clock = clock
         self.batch = batch
-        self.sender = sender or PacedSender()
+        self.sender: Q = queue
         self.sender.on_low = self._refill
         self.sender.low_water = batch // 4
-        self._bot: Bot | None = None
+        self._deliver_message = deliver
         self._lock = asyncio.Lock()
         self._more = False
         self._refill_task: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    async def start(self, app: BotApp) -> None:
-        """Resolve interrupted sends, start the queue, schedule the sweep (one job)."""
-        self._bot = app.bot
+    async def start(self) -> None:
+        """Resolve interrupted sends and start the queue (the runtime schedules sweeps)."""
         await self.recover_interrupted()
         self.sender.start()
-        if app.job_queue is None:
-            raise RuntimeError(
-                "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
-            )
-        interval = self.deps.settings.scaled(self.deps.settings.reminder_sweep_seconds)
-        # Catch up right away, then wake on the sweep interval (each minute by default),
-        # aligned to whole intervals of real time (reminders are at whole minutes) plus a
-        # little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59.
-        app.job_queue.run_once(self._job, 0.0, name="reminder-sweep-start")
-        app.job_queue.run_repeating(
-            self._job,
-            interval=interval,
-            first=interval - (time.time() % interval) + min(0.2, interval / 10),
-            name="reminder-sweep",
-            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-        )
 
     async def stop(self) -> None:
         await self.sender.stop()
         if self._refill_task is not None:
             self._refill_task.cancel()
 
-    async def _job(self, context: object) -> None:
+    async def sweep_logged(self) -> None:
+        """A sweep whose failure is logged, not raised: one bad sweep must not stop the
+        next ones."""
         try:
             await self.sweep()
-        except Exception:  # one bad sweep must not stop the next ones
+        except Exception:
             log.exception("reminder sweep failed")
 
     def _refill(self) -> None:
         if self._more and (self._refill_task is None or self._refill_task.done()):
-            # Through _job, so that a failing refill is logged like a timed sweep.
-            self._refill_task = asyncio.create_task(self._job(None))
+            self._refill_task = asyncio.create_task(self.sweep_logged())
 
     def _now(self) -> datetime:
-        return self.deps.clock.now()
+        return self.clock.now()
 
     # -- the sweep --------------------------------------------------------------------------
 
     async def recover_interrupted(self) -> int:
         """Claims left by a crash mid-send count as sent (see the module docstring)."""
-        db, now = self.deps.db, self._now()
+        db, now = self.db, self._now()
         count = 0
         for due in await reminders.interrupted(db):
             claimed_at = due.reminder.sending_at
@@ -232,7 +220,7 @@ class ReminderService:
 
     async def _sweep_batch(self) -> SweepReport:
         async with self._lock:
-            db, now_dt = self.deps.db, self._now()
+            db, now_dt = self.db, self._now()
             now = now_dt.timestamp()
             room = self.batch - self.sender.backlog
             if room <= 0:
@@ -264,7 +252,7 @@ class ReminderService:
         windows: dict[int, tuple[float, float]] = {}
         for due in rows:
             if due.zone is not None and is_valid_zone(due.zone):
-                zone = ZoneInfo(due.zone)
+                zone = zone_info(due.zone)
                 day = occurrence_date(due.reminder, zone)
                 windows[due.reminder.user_id] = schedule.local_day_bounds(day, zone)
         return windows
@@ -282,13 +270,13 @@ class ReminderService:
             log.error("reminder for user %s has no usable zone; turned off", reminder.user_id)
             today = now.date().isoformat()
             return (reminder.user_id, reminder.next_due, None, today), "late"
-        zone = ZoneInfo(due.zone)
+        zone = zone_info(due.zone)
         day = occurrence_date(reminder, zone)
         handled = replace(reminder, last_date=max(day.isoformat(), reminder.last_date or ""))
         if schedule.is_too_late(reminder.next_due, now.timestamp()):
             nxt = next_occurrence_for(handled, zone, now).timestamp
             return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "late"
-        if due.safety_status in ("urgent", "see_doctor"):
+        if blocks_reminders(status_of(due.safety_status)):
             # Their safety check said a warning sign applies: no nudge to exercise.
             nxt = next_occurrence_for(handled, zone, now).timestamp
             return (reminder.user_id, reminder.next_due, nxt, handled.last_date or ""), "done"
@@ -304,9 +292,9 @@ class ReminderService:
         return attempt
 
     async def _deliver(self, due: Due) -> None:
-        """One try at sending `due`; raises RetryAfter/NetworkError for the queue to retry."""
-        db, bot = self.deps.db, self._bot
-        assert bot is not None and due.reminder.next_due is not None
+        """One try at sending `due`; a send that raises is released for the queue to retry."""
+        db = self.db
+        assert due.reminder.next_due is not None
         now_dt = self._now()
         # The queue may have waited (a flood pause, a backlog): check again.
         finished = await routines.finished_within(db, self._today_windows([due]))
@@ -317,38 +305,25 @@ class ReminderService:
         claimed_at = now_dt.timestamp()
         if not await reminders.claim(db, due.reminder.user_id, due.reminder.next_due, claimed_at):
             return  # changed, turned off or deleted since the sweep read it
-        text, markup = compose(due, self.deps.content.routine_minutes, now_dt)
         try:
-            await bot.send_message(due.chat_id, text, reply_markup=markup)
-        except Forbidden:
+            outcome = await self._deliver_message(due, now_dt)
+        except asyncio.CancelledError:
+            raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
+        except Exception:  # flood pause, network error: the queue retries it
+            await reminders.release(db, due.reminder.user_id, claimed_at)
+            raise
+        if outcome is SendOutcome.BLOCKED:
             log.info("user %s blocked the bot; reminder turned off", due.reminder.user_id)
             await reminders.turn_off(db, due.reminder.user_id, claimed_at)
             return
-        except RetryAfter:
-            await reminders.release(db, due.reminder.user_id, claimed_at)
-            raise
-        except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                await reminders.turn_off(db, due.reminder.user_id, claimed_at)
-            else:  # our message is wrong: count the day as handled rather than loop
-                log.error("reminder for user %s rejected: %s", due.reminder.user_id, exc)
-                await self._mark_sent(due, claimed_at, self._now())
-            return
-        except NetworkError:
-            await reminders.release(db, due.reminder.user_id, claimed_at)
-            raise
-        except asyncio.CancelledError:
-            raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
-        except Exception:
-            await reminders.release(db, due.reminder.user_id, claimed_at)
-            raise
+        # Sent, or refused as malformed: either way the day is handled (never loop on it).
         await self._mark_sent(due, claimed_at, self._now())
 
     async def _mark_sent(self, due: Due, claimed_at: float, now: datetime) -> None:
         """Sent-mark and next due instant in one transaction, from the row as it is now
         (the user may have changed the time while the message was on its way)."""
         zone_name = due.zone or "UTC"
-        zone = ZoneInfo(zone_name if is_valid_zone(zone_name) else "UTC")
+        zone = zone_info(zone_name if is_valid_zone(zone_name) else "UTC")
         day = occurrence_date(due.reminder, zone).isoformat()
 
         def change(stored_zone: str | None, current: Reminder | None) -> Reminder | None:
@@ -359,15 +334,15 @@ class ReminderService:
             )
             if not current.enabled:
                 return handled
-            tz = ZoneInfo(stored_zone) if stored_zone and is_valid_zone(stored_zone) else zone
+            tz = zone_info(stored_zone) if stored_zone and is_valid_zone(stored_zone) else zone
             return _rescheduled(handled, tz, now)
 
-        await reminders.modify(self.deps.db, due.reminder.user_id, change, now.timestamp())
+        await reminders.modify(self.db, due.reminder.user_id, change, now.timestamp())
 
     # -- what users do ----------------------------------------------------------------------
 
     async def get(self, user_id: int) -> tuple[str | None, Reminder | None]:
-        return await reminders.get(self.deps.db, user_id)
+        return await reminders.get(self.db, user_id)
 
     async def _modify(
         self,
@@ -375,9 +350,7 @@ class ReminderService:
         change: reminders.Change,
         zone: str | None = None,
     ) -> tuple[str | None, Reminder | None]:
-        return await reminders.modify(
-            self.deps.db, user_id, change, self._now().timestamp(), zone=zone
-        )
+        return await reminders.modify(self.db, user_id, change, self._now().timestamp(), zone=zone)
 
     async def set_time(
         self, user_id: int, local_time: str, weekdays_only: bool | None = None
@@ -397,7 +370,7 @@ class ReminderService:
             base = current or Reminder(user_id=user_id, local_time=local_time)
             weekdays = base.weekdays_only if weekdays_only is None else weekdays_only
             updated = replace(base, local_time=local_time, weekdays_only=weekdays)
-            return _rescheduled(updated, ZoneInfo(zone), now)
+            return _rescheduled(updated, zone_info(zone), now)
 
         zone, stored = await self._modify(user_id, change)
         return stored if zone is not None else None
@@ -409,7 +382,7 @@ class ReminderService:
             if zone is None or current is None or not current.enabled:
                 return None
             updated = replace(current, weekdays_only=weekdays_only)
-            return _rescheduled(updated, ZoneInfo(zone), now)
+            return _rescheduled(updated, zone_info(zone), now)
 
         return (await self._modify(user_id, change))[1]
 
@@ -422,12 +395,12 @@ class ReminderService:
         def change(stored_zone: str | None, current: Reminder | None) -> Reminder | None:
             if current is None or not current.enabled:
                 return None
-            return _rescheduled(current, ZoneInfo(zone), now)
+            return _rescheduled(current, zone_info(zone), now)
 
         return (await self._modify(user_id, change, zone=zone))[1]
 
     async def turn_off(self, user_id: int) -> None:
-        await reminders.turn_off(self.deps.db, user_id, self._now().timestamp())
+        await reminders.turn_off(self.db, user_id, self._now().timestamp())
 
     async def pause(self, user_id: int, days: int) -> Reminder | None:
         now = self._now()
@@ -436,7 +409,7 @@ class ReminderService:
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
-            return _rescheduled(replace(current, paused_until=until), ZoneInfo(zone), now)
+            return _rescheduled(replace(current, paused_until=until), zone_info(zone), now)
 
         return (await self._modify(user_id, change))[1]
 
@@ -446,7 +419,7 @@ class ReminderService:
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
-            return _rescheduled(replace(current, paused_until=None), ZoneInfo(zone), now)
+            return _rescheduled(replace(current, paused_until=None), zone_info(zone), now)
 
         return (await self._modify(user_id, change))[1]
 
@@ -461,9 +434,9 @@ class ReminderService:
                 return None
             if current.last_date != day.isoformat():
                 return None
-            regular = next_occurrence_for(current, ZoneInfo(zone), now).timestamp
+            regular = next_occurrence_for(current, zone_info(zone), now).timestamp
             # BACKCOACH_SPEED shortens the snooze too (demos, the playground).
-            again = (now + SNOOZE / self.deps.settings.speed).timestamp()
+            again = (now + self.clock.real(SNOOZE)).timestamp()
             if again < regular:
                 return replace(current, next_due=again, snoozed=True)
             return replace(current, next_due=regular, snoozed=False)
@@ -481,22 +454,7 @@ class ReminderService:
             if zone is None or current is None or not current.enabled:
                 return None
             if current.snoozed and current.last_date == day.isoformat():
-                return _rescheduled(current, ZoneInfo(zone), now)
+                return _rescheduled(current, zone_info(zone), now)
             return None
 
         return (await self._modify(user_id, change))[1]
-
-
-def describe_next(reminder: Reminder, zone: str, now: datetime) -> str:
-    """`tomorrow 07:30 (in 17 h 25 min)` for the stored next due instant."""
-    assert reminder.next_due is not None
-    tz = ZoneInfo(zone)
-    due = datetime.fromtimestamp(reminder.next_due, UTC)
-    when = schedule.format_when(due, now, tz)
-    return f"{when} ({schedule.format_delay(reminder.next_due - now.timestamp())})"
-
-
-def describe_preference(reminder: Reminder) -> str:
-    days = "on weekdays" if reminder.weekdays_only else "every day"
-    at = time_from_hhmm(reminder.local_time)
-    return f"{days} at {format_time(at) if at else reminder.local_time}"

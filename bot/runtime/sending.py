@@ -73,7 +73,6 @@ class PacedSender:
             raise ValueError("rate must be positive and workers at least 1")
         self._queue: deque[_Item] = deque()
         self._keys: set[int] = set()
-        self._busy = 0
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._changed = asyncio.Event()
@@ -172,7 +171,6 @@ class PacedSender:
             item = await self._take()
             if item is None:
                 return
-            self._busy += 1
             finished = True
             try:
                 await self._pace()
@@ -206,7 +204,6 @@ class PacedSender:
                 self.stats.dropped += 1
                 log.exception("send for key %s failed; dropped", item.key)
             finally:
-                self._busy -= 1
                 if finished:
                     self._keys.discard(item.key)
                 self._changed.set()

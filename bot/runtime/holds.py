@@ -4,7 +4,10 @@ Each hold gets its own one-shot APScheduler job for "release now" (plus at most 
 of countdown ticks), kept by handle in a dict rather than looked up by name: cancelling is
 O(1) however many users are holding. Jobs get a misfire grace time, so a busy moment
 delays a "release now" by a little instead of dropping it. Jobs are not persisted: the
-database is the truth and `bot.handlers.routine.restore_holds` re-arms them at start.
+database is the truth and `bot.handlers.holds.restore_holds` re-arms them at start.
+
+How long each timer waits comes from the `ScaledClock`; what the release and the ticks
+say is the handlers' business (`bot.handlers.holds`).
 """
 
 from __future__ import annotations
@@ -17,15 +20,21 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
 from telegram.ext import Job, JobQueue
 
+from bot.core.clock import ScaledClock
+
 # A release that fires late is still worth sending (within reason); APScheduler's
 # default of 1 s would silently drop it when the event loop is busy.
 MISFIRE_GRACE_SECONDS = 30
+# Seconds between countdown edits, as the user reads them: Telegram allows ~20 edits a
+# minute in one chat.
+COUNTDOWN_EVERY = 10
 
 JobCallback = Callable[[Any], Coroutine[Any, Any, None]]
 
 
 class HoldTimers:
-    def __init__(self) -> None:
+    def __init__(self, clock: ScaledClock) -> None:
+        self.clock = clock
         self._jobs: dict[int, list[Job[Any]]] = {}
         self._runs_by_user: dict[int, int] = {}
         self._users_by_run: dict[int, int] = {}
@@ -36,15 +45,22 @@ class HoldTimers:
         *,
         run_id: int,
         user_id: int,
-        release_in: float,
+        ends_at: float,
+        hold_seconds: int,
         release: JobCallback,
-        ticks: list[tuple[float, int]],
         tick: JobCallback,
         data: Any,
     ) -> None:
-        """Schedule the release `release_in` seconds from now, and countdown `ticks`
-        given as (seconds from now, seconds left to show)."""
+        """Schedule the release at `ends_at` (a Unix instant) and a countdown tick every
+        `COUNTDOWN_EVERY` seconds of a `hold_seconds` hold; each tick's data is
+        `(data, seconds left to show)`."""
         self.cancel(run_id)
+        release_in = ends_at - self.clock.timestamp()
+        ticks = []
+        for shown in range(hold_seconds - COUNTDOWN_EVERY, 0, -COUNTDOWN_EVERY):
+            delay = release_in - self.clock.real_seconds(shown)
+            if delay > 0:
+                ticks.append((delay, shown))
         kwargs = {"misfire_grace_time": MISFIRE_GRACE_SECONDS}
         jobs = [
             job_queue.run_once(
