@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from statistics import fmean
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.schedule import local_day_bounds
@@ -170,6 +170,35 @@ class History:
     older_finished: Sequence[float] = ()
     # (exercise_id, outcome) of every exercise result of the routines in `recent`.
     outcomes: Sequence[tuple[str, str]] = ()
+
+    @classmethod
+    def from_rows(cls, rows: HistoryRows) -> History:
+        """From the database's rows (db.progress.load_history)."""
+        return cls(
+            recent=[Routine.from_row(r) for r in rows.recent],
+            first=[Routine.from_row(r) for r in rows.first],
+            checkins=[CheckIn.from_row(r) for r in rows.checkins],
+            first_checkins=[CheckIn.from_row(r) for r in rows.first_checkins],
+            older_finished=list(rows.older_finished),
+            outcomes=list(rows.outcomes),
+        )
+
+
+class HistoryRows(Protocol):
+    """What `History.from_rows` reads (db.progress.HistoryRows has these fields)."""
+
+    @property
+    def recent(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def first(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def checkins(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def first_checkins(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def older_finished(self) -> Sequence[float]: ...
+    @property
+    def outcomes(self) -> Sequence[tuple[str, str]]: ...
 
 
 # -- the week and the goal --------------------------------------------------------------------
