@@ -86,6 +86,12 @@ class Dose:
     def is_low_end(self) -> bool:
         return self.notch == 0
 
+    @property
+    def stored(self) -> tuple[int, str | None]:
+        """(dose, reason) as db.progress.record_doses keeps it: the reason only when the
+        card shows a line, so `restore` gives back the same line after a restart."""
+        return self.amount, (self.reason.value if self.line else None)
+
 
 def pain_rose(before: int | None, after: int | None) -> bool:
     """True when a routine's pain went up by `PAIN_RISE` points or more."""
@@ -184,6 +190,23 @@ def plan_doses(
         )
         for exercise in content.exercises
     }
+
+
+def restore(
+    exercise: Exercise,
+    notches: Sequence[int],
+    lines: DoseLines,
+    stored: tuple[int, str | None] | None,
+) -> Dose:
+    """A routine's dose read back from the database (db.progress.run_doses), with the
+    card's line; None (a routine from before doses existed) gives the low end."""
+    if stored is None:
+        return Dose(exercise.id, notches[0], 0, Reason.START, None)
+    amount, reason_text = stored
+    known = {r.value: r for r in Reason}
+    reason = known.get(reason_text) if reason_text is not None else None
+    line = _line(exercise, amount, reason, lines) if reason is not None else None
+    return Dose(exercise.id, amount, _notch_of(notches, amount), reason or Reason.SAME, line)
 
 
 def gentle_doses(content: Content) -> dict[str, Dose]:

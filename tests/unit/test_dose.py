@@ -19,6 +19,7 @@ from bot.core.dose import (
     next_dose,
     pain_rose,
     plan_doses,
+    restore,
 )
 
 CONTENT = load_content()
@@ -176,6 +177,17 @@ def test_a_dose_that_is_no_longer_a_notch_rounds_down_never_up() -> None:
     assert dose_of("flexion", right(28)) == 25
     assert dose_of("flexion", right(99)) == 30
     assert dose_of("flexion", right(5)) == 20
+
+
+def test_a_dose_read_back_after_a_restart_keeps_its_card_line() -> None:
+    dose = plan_doses(CONTENT, {"flexion": [easy(20), easy(20)]})["flexion"]
+    assert dose.stored == (25, "up")
+    again = restore(FLEXION, CONTENT.dose.notches("flexion"), CONTENT.dose.lines, dose.stored)
+    assert (again.amount, again.line) == (25, dose.line)
+    quiet = plan_doses(CONTENT, {})["flexion"]
+    assert quiet.stored == (20, None)
+    assert restore(FLEXION, (20, 25, 30), CONTENT.dose.lines, quiet.stored).line is None
+    assert restore(FLEXION, (20, 25, 30), CONTENT.dose.lines, None).amount == 20
 
 
 # -- gently (issue 10) ------------------------------------------------------------------------
