@@ -225,6 +225,16 @@ def finished_days(routines: Iterable[Routine], zone: ZoneInfo) -> set[date]:
     return {local_date(r.ended_at, zone) for r in routines if r.finished and r.ended_at is not None}
 
 
+def week_bounds(today: date, zone: ZoneInfo) -> tuple[float, float]:
+    """[start, end) of today's local Monday-to-Sunday week as instants: 167 or 169 hours
+    in a week with a DST change. The reminder sweep reads finished routines in it
+    (db.progress.finished_ends_within) for "3 of 5 this week"."""
+    monday = week_start(today)
+    start, _ = local_day_bounds(monday, zone)
+    end, _ = local_day_bounds(monday + timedelta(days=7), zone)
+    return start, end
+
+
 def week_count(days: Collection[date], today: date, goal: int) -> WeekCount:
     """Days with a finished routine in today's Monday-to-Sunday week."""
     monday = week_start(today)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.content import Content
-from bot.core.dose import FEEDBACK, Feedback, amount_text
+from bot.content import Content, Exercise
+from bot.core.dose import FEEDBACK, Dose, Feedback, amount_text
 from bot.core.progress import (
     GOAL_MAX,
     GOAL_MIN,
@@ -197,6 +197,21 @@ def parse_goal(token: str) -> int | None:
         return None
     goal = int(text)
     return goal if GOAL_MIN <= goal <= GOAL_MAX else None
+
+
+# -- the dose on the exercise card ------------------------------------------------------------
+
+
+def card_line(exercise: Exercise, dose: Dose) -> str | None:
+    """The one line the card adds for today's dose: the reason when there is one ("25 s
+    today: you found it easy twice."), else for reps today's number ("Today: 15 times.",
+    since the card's own text gives the article's range); a hold's card already says
+    "The timer runs 20 s", so it needs nothing more."""
+    if dose.line:
+        return esc(dose.line)
+    if exercise.reps is not None and exercise.reps.min != exercise.reps.max:
+        return f"Today: {esc(amount_text(exercise, dose.amount))}."
+    return None
 
 
 # -- the dose tap after each exercise ---------------------------------------------------------

@@ -26,6 +26,7 @@ from bot.core.progress import (
     pain_trend,
     report,
     see_someone,
+    week_bounds,
     week_count,
     week_start,
 )
@@ -107,6 +108,16 @@ def test_the_same_instants_fall_in_different_weeks_in_tokyo_and_los_angeles() ->
     run = Routine(1, when - 480, when, True, 4, 3)
     assert finished_days([run], TOKYO) == days("2024-06-10")
     assert finished_days([run], LOS_ANGELES) == days("2024-06-09")
+
+
+def test_a_week_with_a_dst_change_is_one_hour_shorter_or_longer_in_instants() -> None:
+    start, end = week_bounds(date(2024, 3, 27), BERLIN)  # spring forward on Sunday 31 March
+    assert start == instant(BERLIN, "2024-03-25T00:00") and (end - start) / 3600 == 167
+    start, end = week_bounds(date(2024, 11, 3), NEW_YORK)  # fall back on Sunday 3 November
+    assert start == instant(NEW_YORK, "2024-10-28T00:00") and (end - start) / 3600 == 169
+    # The reminder's count: routines ended inside those bounds, read back as local days.
+    late = routine(NEW_YORK, "2024-11-03T23:50")
+    assert late.ended_at is not None and start <= late.ended_at < end
 
 
 def test_only_finished_routines_count_and_two_on_one_day_count_once() -> None:

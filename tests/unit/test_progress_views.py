@@ -129,6 +129,20 @@ def test_the_goal_picker_offers_3_to_7_with_the_current_one_ticked() -> None:
 # -- the dose tap and the check-in ------------------------------------------------------------
 
 
+def test_the_card_says_todays_dose_and_why_in_one_line(content: Content) -> None:
+    from bot.core.dose import Attempt, plan_doses
+
+    easy = [Attempt("done", "easy", 15), Attempt("done", "easy", 15)]
+    stepped = plan_doses(content, {"cat_cow": easy, "flexion": [Attempt("done", "easy", 20)] * 2})
+    first = plan_doses(content, {})
+    cat_cow, flexion, bridge = (content.exercise(e) for e in ("cat_cow", "flexion", "glute_bridge"))
+    assert view.card_line(cat_cow, stepped["cat_cow"]) == "18 times today: you found it easy twice."
+    assert view.card_line(flexion, stepped["flexion"]) == "25 s today: you found it easy twice."
+    assert view.card_line(cat_cow, first["cat_cow"]) == "Today: 15 times."
+    assert view.card_line(flexion, first["flexion"]) is None  # "The timer runs 20 s" says it
+    assert view.card_line(bridge, first["glute_bridge"]) is None  # the card says 12 already
+
+
 def test_after_each_exercise_one_optional_row_easy_about_right_too_hard() -> None:
     row = view.feedback_row()
     assert [label for label, _ in row] == ["😌 Easy", "👍 About right", "😓 Too hard"]
