@@ -302,6 +302,42 @@ async def measure_charts(path: Path, renders: int) -> dict[str, list[float]]:
     return results
 
 
+def write_sample(path: Path, days: int) -> None:
+    """A sample chart for the README: pain easing over a month, routines on most days,
+    morning check-ins on most mornings (made-up data, fixed seed)."""
+    from bot.core.progress import CheckIn, Routine
+    from bot.media.charts import progress_chart
+
+    rng = random.Random(7)
+    routines: list[Routine] = []
+    checkins: list[CheckIn] = []
+    today = NOW.date()
+    for back in range(days - 1, -1, -1):
+        day = today - timedelta(days=back)
+        level = 3 + 3.5 * back / days  # easing from about 6.5 to 3
+        if rng.random() < 0.85:
+            morning = datetime(day.year, day.month, day.day, 7, rng.randrange(10, 50), tzinfo=ZONE)
+            score = round(min(10.0, max(0.0, level + rng.uniform(-0.8, 0.8))))
+            checkins.append(CheckIn(day, morning.timestamp(), score))
+        if rng.random() < 0.75:
+            hour = rng.choice([8, 12, 18, 19])
+            start = datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=ZONE)
+            before = round(min(10.0, max(0.0, level + rng.uniform(-1, 1))))
+            after = max(0, before - rng.choice([0, 1, 1, 2]))
+            routines.append(
+                Routine(
+                    len(routines) + 1,
+                    start.timestamp(),
+                    start.timestamp() + 500,
+                    True,
+                    before,
+                    after,
+                )
+            )
+    path.write_bytes(progress_chart(routines, checkins, zone=ZONE, today=today, days=days))
+    print(f"wrote a sample {days}-day chart to {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.progress", description=__doc__)
     parser.add_argument("--background", type=int, default=2000, help="other users (30 days each)")
@@ -309,7 +345,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--renders", type=int, default=40, help="timed charts per size")
     parser.add_argument("--quick", action="store_true", help="200 users, 50 reads, 10 charts")
     parser.add_argument("--no-write", action="store_true", help=f"do not touch {PERFORMANCE_MD}")
+    parser.add_argument(
+        "--sample", type=Path, help="only write a sample 14-day chart PNG here (for the README)"
+    )
     args = parser.parse_args(argv)
+    if args.sample is not None:
+        write_sample(args.sample, 14)
+        return 0
     if args.quick:
         args.background, args.repeat, args.renders = 200, 50, 10
     rng = random.Random(12)
