@@ -265,9 +265,9 @@ async def advance_checkin(
 
 async def record_checkin(
     db: Database, user_id: int, local_date: str, at: float, score: int
-) -> int | None:
+) -> tuple[str, int] | None:
     """Store the score for `local_date` (answering again that day corrects it); returns
-    the score of the check-in before this one (for "Yesterday: 5/10"), or None."""
+    (local date, score) of the check-in before this one ("Yesterday: 5/10"), or None."""
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO morning_checkins (user_id, local_date, at, score) VALUES (?, ?, ?, ?) "
@@ -276,12 +276,12 @@ async def record_checkin(
             (user_id, local_date, at, score),
         )
         async with conn.execute(
-            "SELECT score FROM morning_checkins WHERE user_id = ? AND local_date < ? "
-            "ORDER BY local_date DESC LIMIT 1",
+            "SELECT local_date, score FROM morning_checkins WHERE user_id = ? "
+            "AND local_date < ? ORDER BY local_date DESC LIMIT 1",
             (user_id, local_date),
         ) as cursor:
             row = await cursor.fetchone()
-    return None if row is None else int(row["score"])
+    return None if row is None else (str(row["local_date"]), int(row["score"]))
 
 
 # -- doses and the Easy / About right / Too hard tap ------------------------------------------

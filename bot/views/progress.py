@@ -286,11 +286,16 @@ def parse_checkin_score(token: str) -> int | None:
     return score if 0 <= score <= 10 else None
 
 
-def checkin_saved(score: int, previous: int | None) -> Screen:
-    """The check-in's message once answered (edit it: the keyboard goes away)."""
+def checkin_saved(score: int, today: date, previous: tuple[date, int] | None) -> Screen:
+    """The check-in's message once answered (edit it: the keyboard goes away).
+    `previous` is the check-in before this one (db.progress.record_checkin)."""
     text = f"🌅 Noted: {score}/10 this morning."
     if previous is not None:
-        text += f" Yesterday: {previous}/10."
+        when, before = previous
+        if (today - when).days == 1:
+            text += f" Yesterday: {before}/10."
+        elif (today - when).days <= 7:
+            text += f" Last time ({when:%a}): {before}/10."
     return Screen(text + " It's on your /progress chart.")
 
 

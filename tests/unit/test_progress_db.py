@@ -192,8 +192,9 @@ async def test_a_failed_send_leaves_the_check_in_due(db: Database) -> None:
 
 async def test_one_check_in_a_day_answering_again_corrects_it(db: Database) -> None:
     assert await progress.record_checkin(db, 7, "2024-06-03", at("2024-06-03T07:31"), 5) is None
-    assert await progress.record_checkin(db, 7, "2024-06-04", at("2024-06-04T07:31"), 4) == 5
-    assert await progress.record_checkin(db, 7, "2024-06-04", at("2024-06-04T07:40"), 3) == 5
+    previous = ("2024-06-03", 5)
+    assert await progress.record_checkin(db, 7, "2024-06-04", at("2024-06-04T07:31"), 4) == previous
+    assert await progress.record_checkin(db, 7, "2024-06-04", at("2024-06-04T07:40"), 3) == previous
     assert await count(db, "morning_checkins", 7) == 2
     with pytest.raises(aiosqlite.IntegrityError):
         await progress.record_checkin(db, 7, "2024-06-05", 0.0, 11)

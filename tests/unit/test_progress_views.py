@@ -157,7 +157,12 @@ def test_the_morning_check_in_asks_0_to_10_and_can_be_stopped_from_the_message()
     assert scores[:11] == list(range(11))
     assert tokens(screen)[-1] == view.CHECKIN_OFF
     assert view.parse_checkin_score("cs11") is None and view.parse_checkin_score("g4") is None
-    assert view.checkin_saved(4, 5).text.startswith("🌅 Noted: 4/10 this morning. Yesterday: 5/10.")
+    today = date(2024, 6, 5)
+    assert view.checkin_saved(4, today, (date(2024, 6, 4), 5)).text.startswith(
+        "🌅 Noted: 4/10 this morning. Yesterday: 5/10."
+    )
+    assert "Last time (Sun): 6/10." in view.checkin_saved(4, today, (date(2024, 6, 2), 6)).text
+    assert "/10 this morning. It's on" in view.checkin_saved(4, today, (date(2024, 5, 2), 6)).text
     assert (
         "07:30 each morning, first tomorrow 07:30"
         in view.checkin_on(time(7, 30), "tomorrow 07:30").text
