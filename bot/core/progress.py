@@ -44,10 +44,6 @@ DEFAULT_GOAL = 5
 GOAL_MIN, GOAL_MAX = 3, 7
 # How far back /progress looks for the chart, the trend and the trouble exercise.
 WINDOW_DAYS = 30
-CHART_DAYS = (14, 30)
-# The first routines and check-ins read to find the user's first week (bounded reads).
-FIRST_ROUTINES = 40
-FIRST_CHECKINS = 7
 # Shown from this many skips or "It hurts" on one exercise within the window.
 TROUBLE_MIN = 2
 # The morning check-in comes this long after the usual wake-up time, by default.
