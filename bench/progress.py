@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import os
 import random
 import sqlite3
 import statistics
@@ -355,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.background, args.repeat, args.renders = 200, 50, 10
     rng = random.Random(12)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         seeded = seed(path, args.background, rng)
@@ -364,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         reads = asyncio.run(measure_reads(path, args.repeat))
         charts = asyncio.run(measure_charts(path, args.renders))
+    load_after = os.getloadavg()[0]
     rows = []
     for name, values in {**reads, **charts}.items():
         rows.append(
@@ -377,7 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Database: {seeded['runs']:,} routines of {args.background + 2:,} users "
         f"({seeded['mb']:.0f} MB): one with two years of daily routines, one with a week, "
         f"the rest with 30 days each (one of them is the 30-day case); every routine has "
-        f"5 exercise rows and a check-in.\n\n"
+        f"5 exercise rows and a check-in. Load average (1 min) {load_before:.1f} before, "
+        f"{load_after:.1f} after: on a shared 2-core machine, wall times above the CPU "
+        f"times are other work's.\n\n"
         f"{table}\n\n"
         "Reads go through `db.progress` on the bot's shared aiosqlite connection; each is "
         "an index search bounded by the 30-day window or a LIMIT "
