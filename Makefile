@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-holds bench-reminders bench-answers playground clean
+.PHONY: run test bench bench-holds bench-reminders bench-answers bench-progress playground clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
-bench: bench-holds bench-answers bench-reminders
+bench: bench-holds bench-answers bench-reminders bench-progress
 
 bench-holds: $(STAMP)
 	$(PY) -m bench.holds
@@ -36,6 +36,9 @@ bench-reminders: $(STAMP)
 
 bench-answers: $(STAMP)
 	$(PY) -m bench.answers
+
+bench-progress: $(STAMP)
+	$(PY) -m bench.progress
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -6,11 +6,21 @@ the file, the item and the field, in one line: `ContentError` carries that line.
 
 from __future__ import annotations
 
+import itertools
+import string
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -134,10 +144,62 @@ class AnswerTopic(_Strict):
     exercise: str | None = None
 
 
+class ExerciseDose(_Strict):
+    """One exercise's dose notches (content/dose.toml): seconds of the hold, or repetitions."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
+    notches: list[Annotated[int, Field(ge=1, le=300)]] = Field(min_length=1)
+
+    @field_validator("notches")
+    @classmethod
+    def _rising(cls, notches: list[int]) -> list[int]:
+        if any(b <= a for a, b in itertools.pairwise(notches)):
+            raise ValueError("notches must go up, lowest first, no repeats")
+        return notches
+
+
+def _only_dose_placeholder(text: str) -> str:
+    fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    if fields - {"dose"}:
+        raise ValueError(f"only {{dose}} may be filled in, not {sorted(fields - {'dose'})}")
+    return text
+
+
+DoseLine = Annotated[Text, AfterValidator(_only_dose_placeholder)]
+
+
+class DoseLines(_Strict):
+    """The card's one line saying today's dose and why; `{dose}` is "25 s", "18 times"…"""
+
+    source: Source
+    up: DoseLine
+    top: DoseLine
+    same: DoseLine
+    hard: DoseLine
+    hurt: DoseLine
+    pain_rose: DoseLine
+    gentle: DoseLine
+
+
+class DoseRules(_Strict):
+    """content/dose.toml: per-exercise notches, each checked against the article's range."""
+
+    exercise: list[ExerciseDose] = Field(min_length=1)
+    lines: DoseLines
+
+    def notches(self, exercise_id: str) -> tuple[int, ...]:
+        for entry in self.exercise:
+            if entry.id == exercise_id:
+                return tuple(entry.notches)
+        raise KeyError(exercise_id)
+
+
 class Content(_Strict):
     exercises: list[Exercise] = Field(min_length=1)
     safety: Safety
     answers: list[AnswerTopic] = Field(default_factory=list)
+    # How each exercise's dose adapts (content/dose.toml); see bot/core/dose.py.
+    dose: DoseRules
 
     def exercise(self, exercise_id: str) -> Exercise:
         for exercise in self.exercises:
@@ -198,6 +260,45 @@ def _parse(model: type[M], path: Path, list_key: str) -> M:
         raise ContentError(_describe(path, data, exc, list_key)) from None
 
 
+def _article_range(exercise: Exercise) -> tuple[int, int, str]:
+    """The seed's range for an exercise's dose: (low, high, unit) of its hold or reps."""
+    if exercise.hold is not None:
+        return exercise.hold.min_seconds, exercise.hold.max_seconds, "s"
+    assert exercise.reps is not None
+    return exercise.reps.min, exercise.reps.max, "reps"
+
+
+def _load_dose(path: Path, exercises: list[Exercise]) -> DoseRules:
+    """Parse dose.toml and check it against exercises.toml: one entry per exercise, the
+    first notch at the article's low end, no notch above its high end."""
+    rules = _parse(DoseRules, path, "exercise")
+    by_id = {e.id: e for e in exercises}
+    seen: set[str] = set()
+    for entry in rules.exercise:
+        where = f"{path}: exercise {entry.id!r}"
+        if entry.id not in by_id:
+            raise ContentError(f"{where}: field 'id': no such exercise in exercises.toml")
+        if entry.id in seen:
+            raise ContentError(f"{where}: field 'id': the exercise appears twice")
+        seen.add(entry.id)
+        low, high, unit = _article_range(by_id[entry.id])
+        for notch in entry.notches:
+            if not low <= notch <= high:
+                raise ContentError(
+                    f"{where}: field 'notches': {notch} is outside the article's range "
+                    f"{low}–{high} {unit} (exercises.toml)"
+                )
+        if entry.notches[0] != low:
+            raise ContentError(
+                f"{where}: field 'notches': the first notch must be the article's low end, "
+                f"{low} {unit} (exercises.toml)"
+            )
+    missing = [e.id for e in exercises if e.id not in seen]
+    if missing:
+        raise ContentError(f"{path}: exercise {missing[0]!r} has no notches")
+    return rules
+
+
 def load_content(directory: Path = CONTENT_DIR) -> Content:
     """Read every content file; raise `ContentError` with one line on the first problem."""
     exercises = _parse(_ExerciseFile, directory / "exercises.toml", "exercise").exercise
@@ -214,4 +315,5 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
                 f"{answers_path}: topic {topic.id!r}: field 'exercise': "
                 f"unknown exercise {topic.exercise!r}"
             )
-    return Content(exercises=exercises, safety=safety, answers=answers)
+    dose = _load_dose(directory / "dose.toml", exercises)
+    return Content(exercises=exercises, safety=safety, answers=answers, dose=dose)
