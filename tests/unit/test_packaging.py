@@ -1,11 +1,14 @@
 """The wheel is what a server installs (`pip install .`): it must carry every content
-file and migration, and find them without the repository."""
+file and migration, find them without the repository, and the lock must pin every
+dependency the project declares."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -96,3 +99,20 @@ def test_the_installed_wheel_finds_its_content_outside_the_repository(
     assert exercises >= 5
     assert migration_count == len(list((ROOT / "db" / "migrations").glob("*.sql")))
 
+
+def _name(requirement: str) -> str:
+    match = re.match(r"[A-Za-z0-9._-]+", requirement)
+    assert match is not None, requirement
+    return re.sub(r"[-_.]+", "-", match.group(0)).lower()
+
+
+def test_the_lock_pins_every_declared_dependency_with_hashes() -> None:
+    """After adding a dependency to pyproject.toml, `make lock` must be run."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    declared |= {_name(r) for r in project["optional-dependencies"]["dev"]}
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned = {_name(line) for line in lock.splitlines() if re.match(r"[A-Za-z0-9]", line)}
+    assert declared - pinned == set(), "requirements.lock is out of date: run `make lock`"
+    for block in re.split(r"\n(?=[A-Za-z0-9])", lock.split("\n", 2)[2]):
+        assert "==" in block and "--hash=sha256:" in block, block.splitlines()[0]
