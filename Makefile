@@ -56,4 +56,4 @@ bench-answers: $(STAMP)
 	$(PY) -m bench.answers
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
