@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import string
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -22,7 +23,18 @@ from pydantic import (
     model_validator,
 )
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+def _content_dir() -> Path:
+    """Where the content files are: `bot/_content/` inside an installed wheel (the build
+    ships the repository's `content/` there, see setup.py), else `content/` at the top
+    of the checkout, where people edit it."""
+    packaged = resources.files("bot") / "_content"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "content"
+
+
+CONTENT_DIR = _content_dir()
 
 Text = Annotated[str, Field(min_length=1)]
 # Where a sentence's facts come from: the seed article, or general, conservative advice we added.

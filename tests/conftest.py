@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import places
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.core.clock import Clock
@@ -14,6 +15,16 @@ from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.runtime.deps import BotApp
 
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_place_data() -> None:
+    """Load the city list, the zone files and the map of zones once per session (about a
+    second, more on a loaded machine), so no test pays it inside its reply timeouts."""
+    places.warm()
+    places.lookup("Berlin")
+    places.lookup("UTC+2")
+    places.zone_at(52.52, 13.40)
 
 
 @pytest.fixture

@@ -205,6 +205,10 @@ class BotApiEmulator:
         self._send_times: deque[float] = deque()
         self._chat_send_times: dict[int, deque[float]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
+        # Set by `stop()`: open long polls answer at once instead of running out their
+        # timeout (a stopped bot has already cancelled its request; without this the
+        # server's shutdown would wait for it, up to the whole poll timeout).
+        self._closing = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -213,6 +217,7 @@ class BotApiEmulator:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
+        self._closing = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._handle_file)
@@ -226,6 +231,9 @@ class BotApiEmulator:
             self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -458,7 +466,7 @@ class BotApiEmulator:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
-            while not self._updates:
+            while not self._updates and not self._closing:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break
