@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-holds bench-reminders bench-answers playground clean
+.PHONY: run test bench bench-holds bench-reminders bench-answers playground pictures clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check bot db tests bench
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
+
+# Every exercise picture and loop into docs/pictures/ (commit them), with a gallery README.
+pictures: $(STAMP)
+	$(PY) -m bot.media
 
 bench: bench-holds bench-answers bench-reminders
 
