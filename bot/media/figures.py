@@ -133,8 +133,9 @@ class Figures:
                             exercise.id,
                             frame.name,
                             side,
-                            _still_renderer(self.poses, exercise.id, frame.name,
-                                            exercise.name, mirrored),  # fmt: skip
+                            _still_renderer(
+                                self.poses, exercise.id, frame.name, exercise.name, mirrored
+                            ),
                         )
                     )
                 if poses.loop:
@@ -149,7 +150,7 @@ class Figures:
                     )
         return found
 
-    def keys(self) -> list[MediaKey]:
+    def all_keys(self) -> list[MediaKey]:
         return [spec.key for spec in self.specs()]
 
 

@@ -24,6 +24,12 @@ from bot.media.skeleton import Pose, ease
 
 FPS = 20
 MAX_BYTES = 300 * 1024
+# Flat colours: the "animation" tune and a moderate CRF keep edges clean and files small;
+# faststart lets Telegram start playing before the whole file has arrived; no sound track.
+X264_OPTIONS = (
+    *("-crf", "28", "-preset", "slow", "-tune", "animation"),
+    *("-movflags", "+faststart", "-an"),
+)
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,7 @@ def _mp4(images: list[Image.Image], fps: int) -> bytes:
             pix_fmt_in="rgb24",
             pix_fmt_out="yuv420p",
             macro_block_size=16,
-            # Flat colours: the "animation" tune and a moderate CRF keep edges clean and
-            # files small; faststart lets Telegram start playing before the end arrives.
-            output_params=["-crf", "28", "-preset", "slow", "-tune", "animation",
-                           "-movflags", "+faststart", "-an"],  # fmt: skip
+            output_params=[*X264_OPTIONS],
             ffmpeg_log_level="error",
         )
         writer.send(None)

@@ -276,8 +276,11 @@ def _describe(path: Path, data: dict[str, object], error: ValidationError) -> st
             name = frame.get("name") if isinstance(frame, dict) else None
             parts.append(f"frame {name!r}" if name else f"frame #{loc[1] + 1}")
             loc = loc[2:]
-    field = ".".join(str(part) for part in loc) or "(whole entry)"
-    parts.append(f"field {field!r}: {first['msg'].removeprefix('Value error, ')}")
+    message = first["msg"].removeprefix("Value error, ")
+    if loc:
+        parts.append(f"field {'.'.join(str(part) for part in loc)!r}: {message}")
+    else:  # a check across fields: its message names the frame and field itself
+        parts.append(message)
     return ": ".join(parts)
 
 

@@ -9,6 +9,7 @@ orange, the movement's path is an orange arrow, and an earlier position is a pal
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -278,10 +279,9 @@ def _draw_arrow(draw: ImageDraw.ImageDraw, path: Sequence[Point], width: float,
     ux, uy = dx / length, dy / length
     tip = (base[0] + ux * head_len, base[1] + uy * head_len)
     half = width * 1.6
-    draw.polygon(
-        [tip, (base[0] - uy * half, base[1] + ux * half), (base[0] + uy * half, base[1] - ux * half)],
-        fill=colour,
-    )
+    left = (base[0] - uy * half, base[1] + ux * half)
+    right = (base[0] + uy * half, base[1] - ux * half)
+    draw.polygon([tip, left, right], fill=colour)
 
 
 def arrow_path(body: Body, exercise: ExercisePoses, before: Pose, after: Pose, spec: str,
@@ -328,7 +328,7 @@ def _radius_at(figure: Figure, joint: str) -> float:
 
 def _at_least(points: list[Point], length: float) -> list[Point]:
     """Stretch a short path at both ends along its own direction."""
-    total = sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
+    total = sum(math.dist(a, b) for a, b in itertools.pairwise(points))
     if total >= length or len(points) < 2:
         return points
     extra = (length - total) / 2
@@ -352,19 +352,20 @@ def _draw_mat(draw: ImageDraw.ImageDraw, exercise: ExercisePoses, body: Body,
               f2d: Frame2D) -> None:  # fmt: skip
     s = SUPERSAMPLE
     if exercise.view == "side":
-        top = MAT_Y * s
+        mat_top = MAT_Y * s
         draw.rounded_rectangle(
-            (MARGIN * s * 0.6, top, (WIDTH - MARGIN * 0.6) * s, top + 12 * s),
+            (MARGIN * s * 0.6, mat_top, (WIDTH - MARGIN * 0.6) * s, mat_top + 12 * s),
             radius=6 * s, fill=MAT, outline=MAT_EDGE, width=2 * s,
         )  # fmt: skip
         return
     # From above: the mat is a long rounded rectangle under the body, head to feet.
     figure = place(body, exercise, Pose.of(exercise.frames[0]))
-    top = figure.head[1] + figure.head_r + 0.05
-    bottom = min(y - r for tube in figure.tubes for (_, y), r in zip(tube.points, tube.radii,
-                                                                       strict=True))  # fmt: skip
+    head_end = figure.head[1] + figure.head_r + 0.05
+    low = min(y - r for tube in figure.tubes for (_, y), r in zip(tube.points, tube.radii,
+                                                                    strict=True))  # fmt: skip
+    bottom = low
     half = 0.19
-    a = f2d.px((-half, top))
+    a = f2d.px((-half, head_end))
     b = f2d.px((half, bottom - 0.05))
     draw.rounded_rectangle((a[0], a[1], b[0], b[1]), radius=14 * s, fill=MAT, outline=MAT_EDGE,
                            width=2 * s)  # fmt: skip

@@ -323,7 +323,7 @@ def contact_errors(body: Body, exercise: ExercisePoses, frame: Frame) -> list[st
     figure = place(body, exercise, Pose.of(frame))
     problems = []
     for joint in frame.contacts:
-        x, y = figure.joints[joint]
+        _, y = figure.joints[joint]
         radius = _joint_radius(figure, joint)
         gap = y - radius
         if abs(gap) > CONTACT_TOLERANCE:

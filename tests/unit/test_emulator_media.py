@@ -66,12 +66,12 @@ async def test_a_photo_sent_again_by_file_id_is_not_uploaded_again(
 async def test_an_unknown_or_rejected_file_id_is_a_bad_request(
     bot: Bot, emulator: BotApiEmulator
 ) -> None:
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier/http url specified"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier/http url specified"):
         await bot.send_photo(CHAT, photo="AgACnot-a-real-id")
     first = await bot.send_photo(CHAT, photo=png())
     file_id = first.photo[-1].file_id
     emulator.reject_file_id(file_id)
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_photo(CHAT, photo=file_id)
     # The bot's way out: upload the file again, which gives a new, working file_id.
     fresh = await bot.send_photo(CHAT, photo=png())
@@ -109,7 +109,7 @@ async def test_a_document_upload_keeps_its_name(bot: Bot, emulator: BotApiEmulat
 
 async def test_size_limits_follow_the_bot_api(bot: Bot, emulator: BotApiEmulator) -> None:
     too_big = png() + b"\0" * (MAX_PHOTO_BYTES + 1)
-    with pytest.raises(BadRequest, match="(?i)too big"):
+    with pytest.raises(BadRequest, match=r"(?i)too big"):
         await bot.send_photo(CHAT, photo=too_big)
     # A 10 MB+ file is fine as a document (the limit there is 50 MB).
     message = await bot.send_document(CHAT, document=too_big, filename="big.png")
@@ -118,7 +118,7 @@ async def test_size_limits_follow_the_bot_api(bot: Bot, emulator: BotApiEmulator
 
 
 async def test_a_caption_over_1024_characters_is_refused(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.send_photo(CHAT, photo=png(), caption="x" * 1025)
 
 
@@ -126,12 +126,12 @@ async def test_a_picture_message_is_edited_by_caption_not_text(
     bot: Bot, emulator: BotApiEmulator
 ) -> None:
     message = await bot.send_photo(CHAT, photo=png(), caption="Step 1")
-    with pytest.raises(TelegramError, match="(?i)no text in the message"):
+    with pytest.raises(TelegramError, match=r"(?i)no text in the message"):
         await bot.edit_message_text("Step 2", chat_id=CHAT, message_id=message.message_id)
     await bot.edit_message_caption(chat_id=CHAT, message_id=message.message_id, caption="Step 2")
     assert emulator.messages[(CHAT, message.message_id)].plain == "Step 2"
 
 
 async def test_something_that_is_not_an_image_is_refused_as_a_photo(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
         await bot.send_photo(CHAT, photo=b"definitely not a picture")
