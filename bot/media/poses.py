@@ -130,6 +130,9 @@ class Frame(_Strict):
     # Joints whose path from the previous key frame is drawn as an arrow, set off from the
     # body; "hip@-90" sets it off in that direction (degrees) instead of away from the middle.
     arrows: list[str] = Field(default_factory=list)
+    # Side view: limbs drawn in front of the trunk (thighs pulled onto the belly); by
+    # default limbs go behind it, so a hip or a shoulder shows no seam.
+    front: list[str] = Field(default_factory=list)
     # Draw the previous key frame faintly behind this one.
     ghost: bool = False
     # Joints that must rest on the mat (checked at load, 2% of height tolerance).
@@ -188,7 +191,7 @@ class ExercisePoses(_Strict):
             for name in (*SIDE_LIMBS, *TOP_LIMBS):
                 if getattr(frame, f"{name}_seen") is not None and name not in given:
                     raise ValueError(f"{where}: {name}_seen without {name}")
-            for part in frame.moving:
+            for part in [*frame.moving, *frame.front]:
                 _check_part(part, limbs, where)
             for spec in frame.arrows:
                 joint, _, direction = spec.partition("@")

@@ -136,8 +136,11 @@ def _order(figure: Figure, moving: set[str]) -> list[str]:
     """Back to front. Side view: far limbs, body, near limbs. Top view: what rests on the
     mat first, then the body, then the limbs that move over it."""
     if figure.view == "side":
-        # The near leg goes under the trunk, so the buttock, not a seam, shows at the hip.
-        return ["arm_far", "leg_far", "leg_near", "neck", "trunk", "head", "arm_near"]
+        # The near limbs go under the trunk, so a buttock or a shoulder, not a seam, shows
+        # where they join it; the near arm still crosses in front of the legs (a knee hug).
+        behind = [p for p in ("leg_near", "arm_near") if p not in figure.front]
+        ahead = [p for p in ("leg_near", "arm_near") if p in figure.front]
+        return ["arm_far", "leg_far", *behind, "neck", "trunk", "head", *ahead]
     legs = ["leg_left", "leg_right"]
     arms = sorted(["arm_left", "arm_right"], key=lambda p: p in moving)
     still = [p for p in legs if p not in moving]
@@ -378,6 +381,20 @@ def _draw_titles(image: Image.Image, title: str, subtitle: str) -> None:
     draw.text((MARGIN, TITLE_TOP + 40), subtitle, font=_font(22), fill=MUTED)
 
 
+def _draw_sides(image: Image.Image, exercise: ExercisePoses, body: Body, f2d: Frame2D) -> None:
+    """From above, the person's right is on the picture's left: say so beside the head."""
+    if exercise.view != "top":
+        return
+    figure = place(body, exercise, Pose.of(exercise.frames[0]))
+    x, y = f2d.px((0.0, figure.head[1]))
+    x, y = x / SUPERSAMPLE, y / SUPERSAMPLE
+    offset = 0.19 * f2d.scale + 12
+    draw = ImageDraw.Draw(image)
+    font = _font(18)
+    draw.text((x - offset, y), "right", font=font, fill=MUTED, anchor="rm")
+    draw.text((x + offset, y), "left", font=font, fill=MUTED, anchor="lm")
+
+
 def _finish(image: Image.Image, title: str, subtitle: str, *, fast: bool = False) -> Image.Image:
     """Shrink to the final size (the antialiasing) and add the labels. Loops use a box
     filter, 4× quicker than LANCZOS and, at this ratio, hard to tell apart."""
@@ -436,7 +453,9 @@ def render_frame(poses: Poses, exercise_id: str, frame_name: str, *, title: str,
             _draw_arrow(draw, path, width * 2.2, PAPER)
             _draw_arrow(draw, path, width, ARROW)
     label = subtitle if subtitle is not None else frame.title
-    return _finish(image, title, mirror_words(label) if mirrored else label)
+    final = _finish(image, title, mirror_words(label) if mirrored else label)
+    _draw_sides(final, exercise, body, f2d)
+    return final
 
 
 def render_pose(poses: Poses, exercise_id: str, pose: Pose, moving: set[str], *, title: str,
@@ -450,7 +469,9 @@ def render_pose(poses: Poses, exercise_id: str, pose: Pose, moving: set[str], *,
     if exercise.view == "top":
         draw_shadows(image, figure, f2d)
     draw_figure(draw, figure, f2d, moving)
-    return _finish(image, title, subtitle, fast=True)
+    final = _finish(image, title, subtitle, fast=True)
+    _draw_sides(final, exercise, poses.body, f2d)
+    return final
 
 
 def png_bytes(image: Image.Image) -> bytes:

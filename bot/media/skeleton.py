@@ -30,6 +30,8 @@ class Pose:
     head: float
     head_turn: float
     limbs: dict[str, Limb]
+    # Parts drawn in front of the trunk (side view).
+    front: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, frame: Frame) -> Pose:
@@ -40,6 +42,7 @@ class Pose:
             head=frame.head,
             head_turn=frame.head_turn,
             limbs=frame.limbs,
+            front=frozenset(frame.front),
         )
 
     def blend(self, other: Pose, t: float) -> Pose:
@@ -66,6 +69,8 @@ class Pose:
             head=mix(self.head, other.head),
             head_turn=mix(self.head_turn, other.head_turn),
             limbs=limbs,
+            # In between two frames, a part is in front if either frame has it there.
+            front=self.front | other.front,
         )
 
     def mirrored(self) -> Pose:
@@ -126,6 +131,7 @@ class Figure:
     right: Point = (0.0, -1.0)
     # Unit vector from the head's centre to its top (the crown).
     crown: Point = (0.0, 1.0)
+    front: frozenset[str] = frozenset()
 
     def translated(self, dx: float, dy: float) -> Figure:
         return Figure(
@@ -138,6 +144,7 @@ class Figure:
             head_turn=self.head_turn,
             right=self.right,
             crown=self.crown,
+            front=self.front,
         )
 
     def lowest(self) -> float:
@@ -296,6 +303,7 @@ def build(body: Body, view: str, belly: str, pose: Pose) -> Figure:
         head_turn=math.sin(math.radians(pose.head_turn)),
         right=right,
         crown=head_dir if view == "side" else d,
+        front=pose.front,
     )
 
 
