@@ -69,3 +69,17 @@ async def all_for(db: Database, bot_id: int) -> dict[str, str]:
         "SELECT media_key, file_id FROM media_files WHERE bot_id = ?", (bot_id,)
     )
     return {row["media_key"]: row["file_id"] for row in rows}
+
+
+async def text_only(db: Database, user_id: int) -> bool:
+    """The user's "Text only" choice (False for an unknown user: pictures by default)."""
+    row = await db.fetchone("SELECT text_only FROM users WHERE user_id = ?", (user_id,))
+    return bool(row["text_only"]) if row is not None else False
+
+
+async def set_text_only(db: Database, user_id: int, on: bool) -> bool:
+    """Save the choice; returns False when the user has no row yet."""
+    changed = await db.execute(
+        "UPDATE users SET text_only = ? WHERE user_id = ?", (1 if on else 0, user_id)
+    )
+    return changed > 0

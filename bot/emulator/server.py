@@ -614,9 +614,11 @@ class BotApiEmulator:
         await self._record("send", chat_id, message=message, text=message.plain)
         return message.to_api()
 
-    def _media(self, params: dict[str, Any], key: str, kind: MediaKind) -> tuple[StoredFile, bool]:
+    def _media(
+        self, params: dict[str, Any], key: str, kind: MediaKind, value: Any = None
+    ) -> tuple[StoredFile, bool]:
         """The file a send names: a fresh upload (stored, given ids) or a known file_id."""
-        value = params.get(key)
+        value = params.get(key) if value is None else value
         if isinstance(value, bytes):
             value = Upload(value)
         if isinstance(value, Upload):
@@ -747,6 +749,48 @@ class BotApiEmulator:
         caption, parse_mode = self._text(params, "caption")
         markup = self._markup(params)
         return await self._edit(message, caption, parse_mode, markup, True)
+
+    async def _m_editMessageMedia(self, params: dict[str, Any]) -> Any:
+        """Swap a picture message's file (e.g. the twist's mirror for the second side)."""
+        message = self._existing(params)
+        if message.kind == "text":
+            raise ApiError(400, "Bad Request: there is no media in the message to edit")
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError:
+                media = None
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "animation",
+                                                                      "document"):  # fmt: skip
+            raise ApiError(400, "Bad Request: can't parse InputMedia")
+        kind: MediaKind = media["type"]
+        ref = str(media.get("media") or "")
+        attached = ref.startswith("attach://")
+        value: Any = params.get(ref.removeprefix("attach://")) if attached else ref
+        stored, uploaded = self._media(params, "media", kind, value)
+        caption, parse_mode = self._text(
+            {"caption": media.get("caption"), "parse_mode": media.get("parse_mode")}, "caption"
+        )
+        markup = self._markup(params)
+        message.history.append(message.plain)
+        message.kind, message.media, message.stored_file = kind, stored.data, stored
+        message.uploaded = uploaded
+        message.text, message.parse_mode, message.reply_markup = caption, parse_mode, markup
+        message.edits += 1
+        self.media_sends.append(
+            MediaSend(
+                method="editMessageMedia",
+                chat_id=message.chat_id,
+                kind=kind,
+                uploaded=uploaded,
+                file_id=stored.file_id,
+                size=len(stored.data),
+                message_id=message.message_id,
+            )
+        )
+        await self._record("edit", message.chat_id, message=message, text=message.plain)
+        return message.to_api()
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         message = self._existing(params)

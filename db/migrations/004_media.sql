@@ -12,3 +12,6 @@ CREATE TABLE media_files (
     uploaded_at    REAL NOT NULL,
     PRIMARY KEY (bot_id, media_key)
 );
+
+-- The "Text only" setting: 1 = never send pictures to this user (slow connections).
+ALTER TABLE users ADD COLUMN text_only INTEGER NOT NULL DEFAULT 0 CHECK (text_only IN (0, 1));

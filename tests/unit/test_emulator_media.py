@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from telegram import Bot
+from telegram import Bot, InputMediaAnimation, Message
 from telegram.error import BadRequest, TelegramError
 
 from bot.emulator import BotApiEmulator
@@ -135,3 +135,32 @@ async def test_a_picture_message_is_edited_by_caption_not_text(
 async def test_something_that_is_not_an_image_is_refused_as_a_photo(bot: Bot) -> None:
     with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
         await bot.send_photo(CHAT, photo=b"definitely not a picture")
+
+
+async def test_a_picture_is_swapped_in_place_for_the_other_side(
+    bot: Bot, emulator: BotApiEmulator
+) -> None:
+    right = (PICTURES / "trunk_twist-right-loop.mp4").read_bytes()
+    left = (PICTURES / "trunk_twist-left-loop.mp4").read_bytes()
+    message = await bot.send_animation(CHAT, animation=right, caption="Right side")
+    edited = await bot.edit_message_media(
+        InputMediaAnimation(left, caption="Left side", filename="left.mp4"),
+        chat_id=CHAT,
+        message_id=message.message_id,
+    )
+    assert isinstance(edited, Message) and edited.animation is not None
+    assert edited.caption == "Left side"
+    stored = emulator.messages[(CHAT, message.message_id)]
+    assert stored.media == left and stored.edits == 1
+    assert [(m.method, m.uploaded) for m in emulator.media_sends] == [
+        ("sendAnimation", True),
+        ("editMessageMedia", True),
+    ]
+    # And back again by file_id, as a second routine would.
+    await bot.edit_message_media(
+        InputMediaAnimation(message.animation.file_id if message.animation else ""),
+        chat_id=CHAT,
+        message_id=message.message_id,
+    )
+    assert emulator.media_sends[-1].uploaded is False
+    assert emulator.messages[(CHAT, message.message_id)].media == right

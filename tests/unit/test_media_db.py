@@ -1,5 +1,5 @@
-"""Uploaded pictures are remembered per bot by file_id, and a rejected id can be dropped
-without losing a fresh one stored meanwhile."""
+"""Uploaded pictures are remembered per bot by file_id, a rejected id can be dropped
+without losing a fresh one stored meanwhile, and the "Text only" choice is saved."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db import media
+from db import media, users
 from db.connection import Database
 
 BOT = 7_000_000_001
@@ -50,3 +50,14 @@ async def test_dropping_a_rejected_id_keeps_a_fresher_one(db: Database) -> None:
     assert await media.get(db, BOT, KEY) is None
     await media.put(db, BOT, KEY, "CgAC3", "AQAD3", 300.0)
     assert await media.drop(db, BOT, KEY) is True
+
+
+async def test_text_only_is_off_by_default_and_saved_when_chosen(db: Database) -> None:
+    await users.upsert(db, 1001, 1001, "Alex", 0.0)
+    assert await media.text_only(db, 1001) is False
+    assert await media.set_text_only(db, 1001, True) is True
+    assert await media.text_only(db, 1001) is True
+    await media.set_text_only(db, 1001, False)
+    assert await media.text_only(db, 1001) is False
+    # Someone who never wrote to the bot has no row: nothing to save.
+    assert await media.set_text_only(db, 2002, True) is False
