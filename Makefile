@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 # runs `make lock` and wherever; each pinned version lists the hashes of all its files.
 LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: run test lock bench bench-holds bench-reminders bench-answers bench-progress playground clean
+.PHONY: run test lock bench bench-holds bench-reminders bench-answers bench-progress playground pictures clean
 
 # Exactly the locked versions, checked against their hashes; then the project itself,
 # editable, built by the locked setuptools (no download of a build environment).
@@ -43,6 +43,10 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
+
+# Every exercise picture and loop into docs/pictures/ (commit them), with a gallery README.
+pictures: $(STAMP)
+	$(PY) -m bot.media
 
 bench: bench-holds bench-answers bench-reminders bench-progress
 
