@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.content import load_content
 from bot.media.figures import Figures, MediaSpec
-from bot.media.poses import load_poses
+from bot.media.pose_file import load_poses
 
 DOCS = Path("docs/pictures")
 

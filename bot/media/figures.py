@@ -21,7 +21,8 @@ from typing import Literal
 
 from bot.content import Content, load_content
 from bot.media.loops import render_loop
-from bot.media.poses import Poses, load_poses
+from bot.media.pose_file import load_poses
+from bot.media.poses import Poses
 from bot.media.render import png_bytes, render_frame
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from PIL import Image, ImageChops, ImageStat
 from bot.content import CONTENT_DIR, ContentError, load_content
 from bot.media.figures import Figures, MediaKey, MediaLibrary
 from bot.media.loops import FPS, MAX_BYTES, loop_seconds, timeline
-from bot.media.poses import load_poses
+from bot.media.pose_file import load_poses
 from bot.media.render import HEIGHTS, WIDTH
 from bot.media.skeleton import Pose, place
 
