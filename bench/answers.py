@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.machine import PERFORMANCE_MD, describe, write_section
 from bot.content import load_content
 from bot.core.answers import AnswerMatcher
+from bot.views.answers import AnswerTexts
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "unit" / "fixtures" / "questions.toml"
@@ -38,7 +39,7 @@ def run(rounds: int) -> str:
     builds = []
     for _ in range(5):
         start = time.perf_counter()
-        matcher = AnswerMatcher(content)
+        matcher = AnswerMatcher(content, AnswerTexts(content))
         builds.append((time.perf_counter() - start) * 1000)
     questions = _questions()
     long_text = "why glute bridge " + "and some more words " * 200  # ~4,000 characters
@@ -59,7 +60,7 @@ def run(rounds: int) -> str:
         start = time.perf_counter()
         matcher.match("x " * 2048)
         worst_samples.append((time.perf_counter() - start) * 1000)
-    cold = AnswerMatcher(content)
+    cold = AnswerMatcher(content, AnswerTexts(content))
     cold_samples = []
     for text in questions:  # first sight of every word: typo repair not cached yet
         start = time.perf_counter()

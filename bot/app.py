@@ -19,6 +19,7 @@ from bot.handlers import errors, help, privacy, questions, reminders, routine, s
 from bot.holds import HoldTimers
 from bot.reminders import ReminderService
 from bot.tracking_bot import AnswerTrackingBot
+from bot.views.answers import AnswerTexts
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def build_application(
         clock=clock,
         plan=Plan.from_content(content),
         holds=HoldTimers(),
-        matcher=AnswerMatcher(content),
+        matcher=AnswerMatcher(content, AnswerTexts(content)),
     )
     deps.reminders = ReminderService(deps)
     app.bot_data["deps"] = deps

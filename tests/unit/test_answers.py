@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from bot.content import Content, load_content
 from bot.core.answers import AnswerMatcher
 from bot.core.text import TELEGRAM_LIMIT, utf16_len
+from bot.views.answers import AnswerTexts
 
 # Hypothesis tests cannot take function-scoped fixtures; the matcher is immutable anyway.
-_MATCHER = AnswerMatcher(load_content())
+_CONTENT = load_content()
+_MATCHER = AnswerMatcher(_CONTENT, AnswerTexts(_CONTENT))
 
 
 def test_why_glute_bridge_gets_the_seed_rationale(matcher: AnswerMatcher) -> None:

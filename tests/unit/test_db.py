@@ -118,6 +118,7 @@ async def test_a_routine_whose_step_was_edited_away_is_stopped_not_crashed(
     from bot.core.clock import SystemClock
     from bot.holds import HoldTimers
     from bot.routine_store import load
+    from bot.views.answers import AnswerTexts
 
     content = load_content()
     deps = Deps(
@@ -126,7 +127,7 @@ async def test_a_routine_whose_step_was_edited_away_is_stopped_not_crashed(
         clock=SystemClock(),
         plan=PLAN,
         holds=HoldTimers(),
-        matcher=AnswerMatcher(content),
+        matcher=AnswerMatcher(content, AnswerTexts(content)),
         _db=db,
     )
     await users.upsert(db, 7, 7, "Sam", 0.0)

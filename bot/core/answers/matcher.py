@@ -1,53 +1,37 @@
-"""Answer free-text questions from content/answers.toml, and never with a confident wrong answer.
+"""`AnswerMatcher`: which reply a free-text message gets (the scoring), never the words.
 
-Public API (everything else here is private)::
-
-    matcher = AnswerMatcher(content)          # once at start-up; precomputes everything
-    matcher.match(text, exercise=None) -> Reply
-        # exercise: the routine's current exercise id, used when the text names none
-        # ("how long do I hold this?" during the knee hug)
-    matcher.topic_for_exercise(exercise_id, kind="why" | "how") -> AnswerTopic
-    matcher.reply_for_topic(topic_id) -> Reply  # e.g. a "did you mean" button, /why, Why button
-    matcher.find_exercise(text) -> str | None    # the exercise a text names ("/why bridge")
-
-    Reply.kind: "red_flag" | "answer" | "unsure" | "smalltalk" | "empty"
-    Reply.text: ready to send (Telegram HTML, well under 4096 characters)
-    Reply.topic / .suggestions (up to 3, for "unsure") / .red_flag / .score
-
-How a message is matched, in order:
-1. red flags (bot.core.redflags) win over everything else in the message;
-2. no letters or digits at all (emoji, punctuation) -> "empty";
-3. just a command or control word ("pause", "next one", "start", "menu": see
-   bot.core.commands) -> "unsure" with no suggestions; mid-routine the handler acts on it;
-4. only greetings/thanks/ok/bye/sorry -> "smalltalk";
-5. otherwise every topic gets a score: TF-IDF cosine between the message and the topic's
-   examples (and how much of the message the topic's words cover), plus a bonus for each
-   keyword phrase found. Exercise names and aliases are found first (token n-grams, any word
-   order for two-word names, plurals, and typos repaired with rapidfuzz against the content's
-   own words); only that exercise's why_/how_ topics stay in the race, and they are told apart
-   by intent words pooled from all why_ (or how_) topics. Words no topic knows ("bitcoin")
-   and a lone common word ("why") make general topics less believable. Below `THRESHOLD`,
-   or for a request to do something unknown ("can you book me a physio"), the reply is
-   "unsure" with up to three closest topics as suggestions.
-6. just an exercise's name ("glute bridge?") gets its how-to.
+The words come from a `ReplyTexts` (the view, `bot.views.answers.AnswerTexts`), given at
+construction; the word lists and the stemmer from `lexicon`. See the package docstring for
+the order in which a message is matched.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.content import AnswerTopic, Content, ContentError
+from bot.content import AnswerTopic, Content
+from bot.core.answers.lexicon import (
+    ALIAS_FILLERS,
+    FILLERS,
+    GENERIC_NAME_WORDS,
+    HOW_ARE_YOU,
+    REQUEST,
+    SLANG,
+    SMALLTALK_TRIGGERS,
+    SMALLTALK_WORDS,
+    STOPWORDS,
+    raw_words,
+    stem,
+)
 from bot.core.commands import COMMAND_WORDS, is_control_message
 from bot.core.redflags import RedFlag, detect_red_flag
-from bot.core.text import normalise
 
 Kind = Literal["red_flag", "answer", "unsure", "smalltalk", "empty"]
 TopicKind = Literal["why", "how"]
@@ -65,89 +49,23 @@ MAX_SUGGESTIONS = 3
 # Only the start of a very long message is matched (red flags are checked on far more).
 MAX_MATCH_CHARS = 500
 
-# Short forms people type, expanded before anything else.
-_SLANG: dict[str, str] = {
-    "y": "why", "wat": "what", "wut": "what", "wht": "what", "waht": "what", "whta": "what",
-    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "thx": "thanks",
-    "ty": "thanks", "tnx": "thanks", "thanx": "thanks", "hw": "how", "hwo": "how",
-    "abt": "about", "bc": "because", "cuz": "because", "coz": "because", "whats": "what is",
-    "hows": "how is", "whys": "why is", "wheres": "where is", "cant": "can not",
-    "dont": "do not", "doesnt": "does not", "isnt": "is not", "im": "i am", "ive": "i have",
-    "its": "it is", "sec": "seconds", "secs": "seconds", "min": "minutes", "mins": "minutes",
-    "howto": "how to", "info": "information", "bout": "about", "gonna": "going to",
-}  # fmt: skip
-# Stems that mean the same thing here, mapped to one (after stemming).
-_SYNONYMS: dict[str, str] = {
-    "sore": "hurt", "sorenes": "hurt", "ach": "hurt", "achy": "hurt", "painful": "hurt",
-    "agony": "hurt", "er": "hospital", "physiotherapist": "physio", "gp": "doctor",
-    "doc": "doctor", "repetition": "rep", "sec": "second", "butt": "glute", "bum": "glute",
-    "buttock": "glute", "glut": "glute",
-}  # fmt: skip
 
+class ReplyTexts(Protocol):
+    """The words of each reply; `bot.views.answers.AnswerTexts` is the real one."""
 
-def _words(text: str) -> frozenset[str]:
-    """A word set written as one string, which keeps the long lists below readable."""
-    return frozenset(text.split())
+    @property
+    def empty(self) -> str: ...
 
+    @property
+    def control(self) -> str: ...
 
-# Words that carry no meaning for matching (intent words such as "how"/"why" stay).
-_STOPWORDS = _words(
-    """a an the i me my mine myself you your yours it its is are am be been being was were to
-    of and or in on at this that these those with can could would will shall please just so
-    very really also have has had there here we us our get got some any about from by as if
-    then than too do does did doing done not one thing things ok okay hey hi hello thanks
-    thank cheers anyway actually exactly like mean kind sort bit little lol haha um uh hmm
-    know tell want wanna need sorry start begin"""
-)
-# Dropped from the keyword sequence so "what is the knee hug for" reads "what is for".
-_FILLERS = _words("a an the this that these those my your one actually even really just exactly")
-# Dropped before looking for exercise names, so "knees to my chest" is "knees to chest".
-_ALIAS_FILLERS = _words("a an the my your")
-# Words of exercise names too generic to name an exercise on their own.
-_GENERIC_NAME_WORDS = _words("back stretch knee knees exercise lower hip hips")
+    def topic(self, topic: AnswerTopic) -> str: ...
 
-# A message made only of these words is small talk.
-_SMALLTALK_WORDS = _words(
-    """hi hello hey hiya heya yo howdy hallo hola there morning evening afternoon good day all
-    thanks thank you thankyou cheers much so very lot appreciate it that great a bye goodbye
-    cya see ya later night for now take care ok okay k kk alright cool nice awesome perfect
-    sure got yes yep yeah fine understood right noted lol haha done sorry"""
-)
-# Its kind is the first whose trigger words it contains ("ack" needs none).
-_SMALLTALK_TRIGGERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("bye", _words("bye goodbye cya later night")),
-    ("thanks", _words("thanks thank thankyou cheers appreciate")),
-    ("greeting", _words("hi hello hey hiya heya yo howdy hallo hola morning evening afternoon")),
-    ("ack", frozenset()),
-)
-_HOW_ARE_YOU = re.compile(r"^(?:hi |hey |hello )?how (?:are|r) (?:you|u)(?: doing| today)?$")
-_SMALLTALK_REPLIES: dict[str, str] = {
-    "greeting": (
-        "Hi! Ask me anything about your exercises, for example <i>why glute bridge?</i> "
-        "or <i>how long do I hold the knee hug?</i>"
-    ),
-    "thanks": "You're welcome! Ask me anything about the exercises whenever you like.",
-    "bye": "Bye for now. Take it gently!",
-    "ack": "👍 I'm here if you have a question about the exercises.",
-    "how_are_you": "I'm well, thanks! I hope your back is too. Ask me about the exercises.",
-}
+    def unsure(self, suggestions: Sequence[AnswerTopic]) -> str: ...
 
-# "can you / could you (please) <verb>": the verb says what the person wants done.
-_REQUEST = re.compile(r"^(?:please )?(?:can|could|would|will) you (?:please |just )?(\w+)")
+    def smalltalk(self, kind: str) -> str: ...
 
-_EMPTY_TEXT = (
-    "Send me a question in words, for example <i>why glute bridge?</i> or "
-    "<i>how often should I do the routine?</i>"
-)
-_CONTROL_TEXT = (
-    "To go through the exercises, send /routine; during a routine, use its buttons. "
-    "Send /help to see everything I can do."
-)
-_UNSURE_WITH_SUGGESTIONS = "I'm not sure I understood. Did you mean one of these?"
-_UNSURE_NO_SUGGESTIONS = (
-    "I'm not sure I can answer that. I can explain why and how to do each of the five "
-    "exercises, how often to do them, and when to see a doctor. Try <i>why glute bridge?</i>"
-)
+    def red_flag(self, flag: RedFlag) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,39 +79,6 @@ class Reply:
     red_flag: RedFlag | None = None
     # The winning topic's score (0 when no topic was scored); useful in logs and tuning.
     score: float = 0.0
-
-
-def _stem(word: str) -> str:
-    """A deliberately tiny stemmer: plurals and -ing/-ed, so 'bridges' meets 'bridge'."""
-    if len(word) <= 3 or not word.isascii():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if word.endswith("ing") and len(word) > 5:
-        word = word[:-3]
-    elif word.endswith("ed") and len(word) > 4:
-        word = word[:-2]
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouylsz":
-        word = word[:-1]  # "hugging" -> "hugg" -> "hug"
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return _SYNONYMS.get(word, word)
-
-
-# The word lists above are compared with stems too.
-_STOPWORDS = _STOPWORDS | frozenset(_stem(word) for word in _STOPWORDS)
-_FILLERS = _FILLERS | frozenset(_stem(word) for word in _FILLERS)
-
-
-def _raw_words(text: str) -> list[str]:
-    """Normalised words with slang and contractions expanded (no typo repair yet)."""
-    words: list[str] = []
-    for word in normalise(text).split():
-        words.extend(_SLANG.get(word, word).split())
-    # "how come" asks why, not how.
-    return " ".join(words).replace("how come", "why").split()
 
 
 @dataclass(slots=True)
@@ -218,15 +103,18 @@ class _Scored:
 
 
 class AnswerMatcher:
-    """Matches messages to answer topics. Build once; `match` is then pure and fast."""
+    """Matches messages to answer topics. Build once; `match` is then pure and fast.
 
-    def __init__(self, content: Content) -> None:
+    The content is validated at load (bot.content): every exercise has its why_/how_
+    topics, and every placeholder is known.
+    """
+
+    def __init__(self, content: Content, texts: ReplyTexts) -> None:
         self._content = content
+        self._texts = texts
         self._topics = {topic.id: topic for topic in content.answers}
-        self._texts = {topic.id: self._render(topic) for topic in content.answers}
-        self._check_exercise_topics()
         self._vocab, self._vocab_set, self._repair_targets = self._build_vocab()
-        self._known_stems = frozenset(_stem(word) for word in self._vocab)
+        self._known_stems = frozenset(stem(word) for word in self._vocab)
         self._typo_cache: dict[str, str] = {}
         self._aliases, self._alias_len = self._build_aliases()
         self._idf, self._unknown_idf = self._build_idf()
@@ -238,17 +126,17 @@ class AnswerMatcher:
         """The reply to a free-text message. Never raises for any string."""
         flag = detect_red_flag(text)
         if flag is not None:
-            return self._red_flag_reply(flag)
-        raw = _raw_words(text[:MAX_MATCH_CHARS])
+            return Reply(kind="red_flag", text=self._texts.red_flag(flag), red_flag=flag)
+        raw = raw_words(text[:MAX_MATCH_CHARS])
         if not raw:
-            return Reply(kind="empty", text=_EMPTY_TEXT)
+            return Reply(kind="empty", text=self._texts.empty)
         if is_control_message(text):
             # "pause", "next one", "start": never answered from a topic ("pause" is one
             # letter from "cause"); mid-routine the handler turns it into the action.
-            return Reply(kind="unsure", text=_CONTROL_TEXT)
+            return Reply(kind="unsure", text=self._texts.control)
         smalltalk = self._smalltalk(raw)
         if smalltalk is not None:
-            return Reply(kind="smalltalk", text=_SMALLTALK_REPLIES[smalltalk])
+            return Reply(kind="smalltalk", text=self._texts.smalltalk(smalltalk))
         parsed = self._parse(raw)
         if parsed.exercise is None and exercise is not None and exercise in self._exercise_ids():
             parsed.exercise = exercise
@@ -262,10 +150,14 @@ class AnswerMatcher:
             return self.reply_for_topic(f"how_{parsed.exercise}")
         best_score, best = ranked[0]
         if best_score >= THRESHOLD and not self._asks_for_action(raw, parsed):
-            return Reply(kind="answer", text=self._texts[best.id], topic=best, score=best_score)
+            return Reply(kind="answer", text=self._texts.topic(best), topic=best, score=best_score)
         suggestions = tuple(topic for score, topic in ranked[:MAX_SUGGESTIONS] if score > 0.05)
-        text_out = _UNSURE_WITH_SUGGESTIONS if suggestions else _UNSURE_NO_SUGGESTIONS
-        return Reply(kind="unsure", text=text_out, suggestions=suggestions, score=best_score)
+        return Reply(
+            kind="unsure",
+            text=self._texts.unsure(suggestions),
+            suggestions=suggestions,
+            score=best_score,
+        )
 
     def topic_for_exercise(self, exercise_id: str, kind: TopicKind = "why") -> AnswerTopic:
         """The why_/how_ topic of an exercise (for /why and the routine's Why button)."""
@@ -274,60 +166,28 @@ class AnswerMatcher:
     def reply_for_topic(self, topic_id: str) -> Reply:
         """A ready "answer" reply for a topic id; KeyError if there is no such topic."""
         topic = self._topics[topic_id]
-        return Reply(kind="answer", text=self._texts[topic_id], topic=topic, score=1.0)
+        return Reply(kind="answer", text=self._texts.topic(topic), topic=topic, score=1.0)
 
     def find_exercise(self, text: str) -> str | None:
         """The first exercise named in `text` (name, alias, typo or plural), or None."""
-        return self._parse(_raw_words(text[:MAX_MATCH_CHARS])).exercise
+        return self._parse(raw_words(text[:MAX_MATCH_CHARS])).exercise
 
     # --- building -----------------------------------------------------------------------
 
     def _exercise_ids(self) -> list[str]:
         return [exercise.id for exercise in self._content.exercises]
 
-    def _check_exercise_topics(self) -> None:
-        for exercise_id in self._exercise_ids():
-            for kind in ("why", "how"):
-                topic = self._topics.get(f"{kind}_{exercise_id}")
-                if topic is None or topic.exercise != exercise_id:
-                    raise ContentError(
-                        f"answers.toml: topic '{kind}_{exercise_id}' is missing or not "
-                        f"linked to exercise {exercise_id!r}"
-                    )
-                why = self._content.exercise(exercise_id).why
-                if kind == "why" and "{why}" in topic.answer and topic.source != why.source:
-                    raise ContentError(
-                        f"answers.toml: topic 'why_{exercise_id}': field 'source': says "
-                        f"{topic.source!r} but exercises.toml's why says {why.source!r}"
-                    )
-
-    def _render(self, topic: AnswerTopic) -> str:
-        """Fill placeholders from the rest of the content, so each fact has one home:
-        `{why}` is the linked exercise's why text in exercises.toml."""
-        answer = topic.answer
-        safety = self._content.safety
-        values = {
-            "{why}": self._content.exercise(topic.exercise).why.text if topic.exercise else "",
-            "{minutes}": str(self._content.routine_minutes),
-            "{exercises}": _join_names([e.name.lower() for e in self._content.exercises]),
-            "{urgent_flags}": "\n".join(f"• {flag}" for flag in safety.red_flags.urgent),
-            "{see_doctor_flags}": "\n".join(f"• {flag}" for flag in safety.red_flags.see_doctor),
-        }
-        for placeholder, value in values.items():
-            answer = answer.replace(placeholder, value)
-        return answer
-
     def _exercise_phrases(self) -> Iterable[tuple[str, str]]:
         """(phrase, exercise id) for every name, alias, id and distinctive name word."""
         name_words: Counter[str] = Counter()
         for exercise in self._content.exercises:
-            name_words.update(set(_raw_words(exercise.name)))
+            name_words.update(set(raw_words(exercise.name)))
         for exercise in self._content.exercises:
             phrases = [exercise.name, exercise.id.replace("_", " "), *exercise.aliases]
             phrases += [
                 word
-                for word in _raw_words(exercise.name)
-                if name_words[word] == 1 and word not in _GENERIC_NAME_WORDS and len(word) >= 5
+                for word in raw_words(exercise.name)
+                if name_words[word] == 1 and word not in GENERIC_NAME_WORDS and len(word) >= 5
             ]
             for phrase in phrases:
                 yield phrase, exercise.id
@@ -337,13 +197,13 @@ class AnswerMatcher:
         counts: Counter[str] = Counter()
         for topic in self._content.answers:
             for text in (topic.title, *topic.examples, *topic.keywords):
-                counts.update(_raw_words(text))
+                counts.update(raw_words(text))
         for phrase, _ in self._exercise_phrases():
-            words = _raw_words(phrase)
+            words = raw_words(phrase)
             counts.update(words)
             counts["".join(words)] += 1
-        counts.update(_SMALLTALK_WORDS)
-        counts.update(_SLANG.values())
+        counts.update(SMALLTALK_WORDS)
+        counts.update(SLANG.values())
         # Known, so never "repaired": "can I pause the routine" is not about a cause.
         counts.update(COMMAND_WORDS)
         vocab = [word for word, _ in counts.most_common() if len(word) >= 3]
@@ -353,12 +213,12 @@ class AnswerMatcher:
     def _build_aliases(self) -> tuple[dict[tuple[str, ...], str], int]:
         aliases: dict[tuple[str, ...], str] = {}
         for phrase, exercise_id in self._exercise_phrases():
-            words = [w for w in _raw_words(phrase) if w not in _ALIAS_FILLERS]
-            stems = tuple(_stem(word) for word in words)
+            words = [w for w in raw_words(phrase) if w not in ALIAS_FILLERS]
+            stems = tuple(stem(word) for word in words)
             aliases.setdefault(stems, exercise_id)
-            aliases.setdefault((_stem("".join(words)),), exercise_id)
+            aliases.setdefault((stem("".join(words)),), exercise_id)
             if len(stems) == 2:
-                # Word order: "hugging my knees" names the knee hug too.
+                # Word order: "hugging my knees" names the back flexion stretch too.
                 aliases.setdefault(tuple(sorted(stems)), exercise_id)
         return aliases, max(len(key) for key in aliases)
 
@@ -368,7 +228,7 @@ class AnswerMatcher:
         for topic in self._content.answers:
             words: set[str] = set()
             for text in (*topic.examples, *topic.keywords):
-                words.update(self._content_words(self._parse(_raw_words(text)).rest))
+                words.update(self._content_words(self._parse(raw_words(text)).rest))
             documents.append(words)
         df: Counter[str] = Counter()
         for words in documents:
@@ -383,9 +243,9 @@ class AnswerMatcher:
         pooled_keywords: dict[str, set[tuple[str, ...]]] = {"why": set(), "how": set()}
         own: dict[str, tuple[list[dict[str, float]], set[tuple[str, ...]]]] = {}
         for topic in self._content.answers:
-            examples = [self._vector(self._parse(_raw_words(text)).rest) for text in topic.examples]
+            examples = [self._vector(self._parse(raw_words(text)).rest) for text in topic.examples]
             keywords = {
-                tuple(self._keyword_sequence(self._parse(_raw_words(k)).rest))
+                tuple(self._keyword_sequence(self._parse(raw_words(k)).rest))
                 for k in topic.keywords
             }
             keywords.discard(())
@@ -419,7 +279,7 @@ class AnswerMatcher:
         """A known word for a typo ('brige' -> 'bridge'); unknown words are left alone."""
         if len(word) < 4 or not word.isascii() or not word.isalpha():
             return word
-        if word in self._vocab_set or _stem(word) in self._known_stems or word in _STOPWORDS:
+        if word in self._vocab_set or stem(word) in self._known_stems or word in STOPWORDS:
             return word  # "hugging" is "hug", not a typo of "hurting"; "sorry" is not "worry"
         cached = self._typo_cache.get(word)
         if cached is not None:
@@ -437,7 +297,7 @@ class AnswerMatcher:
         return repaired
 
     def _parse(self, raw: Sequence[str]) -> _Parsed:
-        stems = [_stem(self._repair(word)) for word in raw if word not in _ALIAS_FILLERS]
+        stems = [stem(self._repair(word)) for word in raw if word not in ALIAS_FILLERS]
         parsed = _Parsed(stems=stems, exercise=None)
         index = 0
         while index < len(stems):
@@ -447,7 +307,7 @@ class AnswerMatcher:
                 if exercise_id is None and length == 2:
                     exercise_id = self._aliases.get(tuple(sorted(key)))
                 if exercise_id is None and length in (2, 3):
-                    exercise_id = self._aliases.get((_stem("".join(key)),))
+                    exercise_id = self._aliases.get((stem("".join(key)),))
                 if exercise_id is not None:
                     parsed.exercise = parsed.exercise or exercise_id
                     index += length
@@ -459,11 +319,11 @@ class AnswerMatcher:
 
     @staticmethod
     def _content_words(stems: Iterable[str]) -> list[str]:
-        return [stem for stem in stems if stem not in _STOPWORDS]
+        return [s for s in stems if s not in STOPWORDS]
 
     @staticmethod
     def _keyword_sequence(stems: Iterable[str]) -> list[str]:
-        return [stem for stem in stems if stem not in _FILLERS]
+        return [s for s in stems if s not in FILLERS]
 
     def _vector(self, stems: Iterable[str]) -> dict[str, float]:
         weights = {
@@ -515,32 +375,25 @@ class AnswerMatcher:
 
     def _asks_for_action(self, raw: Sequence[str], parsed: _Parsed) -> bool:
         """'can you book me a physio': a request to do something no topic knows about."""
-        found = _REQUEST.match(" ".join(raw))
+        found = REQUEST.match(" ".join(raw))
         if found is None or parsed.exercise is not None:
             return False
-        verb = _stem(found.group(1))
-        return verb not in self._idf and verb not in _STOPWORDS
+        verb = stem(found.group(1))
+        return verb not in self._idf and verb not in STOPWORDS
 
     def _smalltalk(self, raw: Sequence[str]) -> str | None:
         joined = " ".join(raw)
-        if _HOW_ARE_YOU.match(joined):
+        if HOW_ARE_YOU.match(joined):
             return "how_are_you"
         if len(raw) > 6:
             return None
         words = {self._repair(word) for word in raw}
-        if not words <= _SMALLTALK_WORDS:
+        if not words <= SMALLTALK_WORDS:
             return None
-        for kind, triggers in _SMALLTALK_TRIGGERS:
+        for kind, triggers in SMALLTALK_TRIGGERS:
             if not triggers or triggers & words:
                 return kind
         return None
-
-    def _red_flag_reply(self, flag: RedFlag) -> Reply:
-        safety = self._content.safety
-        advice = safety.urgent_advice if flag.level == "urgent" else safety.see_doctor_advice
-        return Reply(
-            kind="red_flag", text=f"You mentioned <b>{flag.label}</b>. {advice}", red_flag=flag
-        )
 
 
 def _topic_kind(topic: AnswerTopic) -> TopicKind | None:
@@ -551,7 +404,3 @@ def _topic_kind(topic: AnswerTopic) -> TopicKind | None:
     if topic.id == f"how_{topic.exercise}":
         return "how"
     return None
-
-
-def _join_names(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
