@@ -18,6 +18,8 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 Text = Annotated[str, Field(min_length=1)]
 # Where a sentence's facts come from: the seed article, or general, conservative advice we added.
 Source = Literal["seed", "general"]
+# An answer can also be about BackCoach itself (privacy, the routine's length): neither.
+TopicSource = Literal["seed", "general", "bot"]
 
 
 class ContentError(Exception):
@@ -130,7 +132,7 @@ class AnswerTopic(_Strict):
     # Single words or phrases that point strongly at this topic.
     keywords: list[Text] = Field(default_factory=list)
     answer: Text
-    source: Source
+    source: TopicSource
     # The exercise this topic is about, if any (links /why and the routine's Why button).
     exercise: str | None = None
 

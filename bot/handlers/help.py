@@ -24,7 +24,7 @@ COMMANDS: list[tuple[str, str]] = [
 HELP_TEXT = (
     "<b>What I can do</b>\n"
     + "\n".join(f"/{name} – {description}" for name, description in COMMANDS)
-    + "\n\nYou can also just type a question, like “how long do I hold the knee hug?”"
+    + "\n\nYou can also just type a question, like “how long do I hold the back flexion stretch?”"
 )
 
 

@@ -31,7 +31,7 @@ UNSURE_NO_SUGGESTIONS = (
 SMALLTALK_TEXTS: dict[str, str] = {
     "greeting": (
         "Hi! Ask me anything about your exercises, for example <i>why glute bridge?</i> "
-        "or <i>how long do I hold the knee hug?</i>"
+        "or <i>how long do I hold the back flexion stretch?</i>"
     ),
     "thanks": "You're welcome! Ask me anything about the exercises whenever you like.",
     "bye": "Bye for now. Take it gently!",
@@ -75,7 +75,8 @@ def render_topic(content: Content, topic: AnswerTopic) -> str:
     answer = topic.answer
     for placeholder, value in values.items():
         answer = answer.replace(placeholder, value)
-    return answer
+    line = source_line(topic.source)
+    return f"{answer}\n\n<i>{line}</i>" if line else answer
 
 
 class AnswerTexts:
