@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import Content, load_content
-from bot.core.answers import AnswerMatcher
-from bot.core.text import TELEGRAM_LIMIT, utf16_len
+from bot.core.answers import MAX_MATCH_CHARS, AnswerMatcher
+from bot.core.answers.matcher import MAX_CANDIDATES, MAX_CHARS, MAX_PART_CHARS, question_parts
+from bot.core.text import TELEGRAM_LIMIT, normalise, utf16_len
 from bot.views.answers import AnswerTexts
 
 # Hypothesis tests cannot take function-scoped fixtures; the matcher is immutable anyway.
@@ -220,3 +221,61 @@ def test_any_text_gets_a_reply_and_never_an_exception(text: str) -> None:
     reply = _MATCHER.match(text)
     assert reply.kind in {"red_flag", "answer", "unsure", "smalltalk", "empty"}
     assert utf16_len(reply.text) <= TELEGRAM_LIMIT
+
+
+_STORY = (
+    "So about three weeks ago I helped my sister move into her new flat and we carried "
+    "boxes up three flights of stairs all day. The next morning my lower back was stiff, "
+    "especially on the right side, and it took me ages to get out of bed. I sit at a desk "
+    "for eight hours a day and in the evening I mostly sit on the sofa. My partner said I "
+    "should try some stretches, so I found this bot and have done the routine twice now. "
+    "The cat cow feels okay and the twist is a bit strange but I think I am doing it right. "
+) * 6  # about 3,000 characters, like the 2,900-character story in issue 10
+
+
+@pytest.mark.parametrize(
+    ("question", "topic_id"),
+    [
+        ("Why should I do the glute bridge?", "why_glute_bridge"),
+        ("so why should i do the glute bridge", "why_glute_bridge"),  # no question mark
+        ("How long do I hold the twist?", "how_trunk_twist"),
+        ("Anyway. How often should I do the routine? Thanks!", "how_often"),
+    ],
+)
+def test_a_long_story_is_answered_by_its_question(
+    matcher: AnswerMatcher, question: str, topic_id: str
+) -> None:
+    text = _STORY + question
+    assert len(text) > 2800
+    reply = matcher.match(text)
+    assert reply.kind == "answer" and reply.topic is not None, question
+    assert reply.topic.id == topic_id, question
+
+
+def test_a_question_first_and_a_story_after_is_answered_too(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("How many cat cows do I do? " + _STORY)
+    assert reply.topic is not None and reply.topic.id == "how_cat_cow"
+
+
+def test_a_red_flag_in_the_middle_of_a_long_story_still_wins(matcher: AnswerMatcher) -> None:
+    text = _STORY + "Also both my legs have gone numb since Tuesday. " + _STORY + "Why the bridge?"
+    assert matcher.match(text).kind == "red_flag"
+
+
+def test_a_long_story_with_no_question_we_know_gets_not_sure(matcher: AnswerMatcher) -> None:
+    reply = matcher.match(_STORY.replace("stretches", "ideas") + "What do you think of my new car?")
+    assert reply.kind == "unsure"
+
+
+def test_a_long_message_is_searched_in_a_few_short_parts_only() -> None:
+    text = "why? " * 800 + "x " * 2000
+    parts = question_parts(text[:MAX_CHARS])
+    assert 1 <= len(parts) <= MAX_CANDIDATES
+    assert all(len(part) <= MAX_PART_CHARS for part in parts)
+
+
+def test_text_that_expands_18_times_is_bounded_before_matching(matcher: AnswerMatcher) -> None:
+    # U+FDFA is 18 characters once normalised; the matcher reads a bounded prefix only.
+    assert matcher.match("\ufdfa" * 4096).kind == "unsure"
+    assert matcher.match("\ufdfa" * 400).kind == "unsure"
+    assert len(normalise("\ufdfa" * 400, limit=MAX_MATCH_CHARS)) <= MAX_MATCH_CHARS

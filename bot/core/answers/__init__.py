@@ -33,6 +33,11 @@ How a message is matched, in order:
    "unsure" with up to three closest topics as suggestions.
 6. just an exercise's name ("glute bridge?") gets its how-to.
 
+A message longer than `MAX_MATCH_CHARS` (a story, then a question) is matched by its
+question parts (`matcher.question_parts`): its last question sentence if that is answered,
+else the strongest of a few candidate sentences. Red flags are still checked on all of it.
+Every step reads a bounded, normalised prefix, so no input costs more than a few ms.
+
 Modules: `lexicon` (word lists, slang, the stemmer), `matcher` (scoring).
 """
 

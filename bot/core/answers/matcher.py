@@ -8,6 +8,7 @@ the order in which a message is matched.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +28,13 @@ from bot.core.answers.lexicon import (
     SMALLTALK_TRIGGERS,
     SMALLTALK_WORDS,
     STOPWORDS,
+    expand,
     raw_words,
     stem,
 )
 from bot.core.commands import COMMAND_WORDS, is_control_message
 from bot.core.redflags import RedFlag, detect_red_flag
+from bot.core.text import normalise
 
 Kind = Literal["red_flag", "answer", "unsure", "smalltalk", "empty"]
 TopicKind = Literal["why", "how"]
@@ -46,8 +49,17 @@ EXERCISE_EVIDENCE = 2.0
 KEYWORD_WEIGHT = 0.5
 EXERCISE_BONUS = 0.25
 MAX_SUGGESTIONS = 3
-# Only the start of a very long message is matched (red flags are checked on far more).
+# Telegram's limit: anything longer is cut before any work (red flags see all of it).
+MAX_CHARS = 4096
+# A message up to this long is matched whole; a longer one by its question parts.
 MAX_MATCH_CHARS = 500
+# Each question part is matched on its last this-many characters, and at most
+# MAX_CANDIDATES parts of a message are tried: the worst case stays a few milliseconds.
+MAX_PART_CHARS = 300
+MAX_CANDIDATES = 4
+
+# Sentence ends: . ! ? … followed by a space, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 
 
 class ReplyTexts(Protocol):
@@ -123,11 +135,18 @@ class AnswerMatcher:
     # --- public -------------------------------------------------------------------------
 
     def match(self, text: str, exercise: str | None = None) -> Reply:
-        """The reply to a free-text message. Never raises for any string."""
+        """The reply to a free-text message. Never raises for any string.
+
+        Work is bounded whatever the text: red flags read at most `MAX_CHARS` normalised
+        characters, and topics at most `MAX_CANDIDATES` parts of `MAX_PART_CHARS` each.
+        """
+        text = text[:MAX_CHARS]
         flag = detect_red_flag(text)
         if flag is not None:
             return Reply(kind="red_flag", text=self._texts.red_flag(flag), red_flag=flag)
-        raw = raw_words(text[:MAX_MATCH_CHARS])
+        if len(text) > MAX_MATCH_CHARS:
+            return self._match_long(text, exercise)
+        raw = expand(normalise(text, limit=MAX_MATCH_CHARS))
         if not raw:
             return Reply(kind="empty", text=self._texts.empty)
         if is_control_message(text):
@@ -137,27 +156,7 @@ class AnswerMatcher:
         smalltalk = self._smalltalk(raw)
         if smalltalk is not None:
             return Reply(kind="smalltalk", text=self._texts.smalltalk(smalltalk))
-        parsed = self._parse(raw)
-        if parsed.exercise is None and exercise is not None and exercise in self._exercise_ids():
-            parsed.exercise = exercise
-            bare = False
-        else:
-            bare = parsed.exercise is not None
-        ranked = self._rank(parsed)
-        if bare and not self._content_words(parsed.rest) and ranked[0][0] < THRESHOLD:
-            # Just an exercise's name ("glute bridge?"): say what it is and how to do it.
-            assert parsed.exercise is not None
-            return self.reply_for_topic(f"how_{parsed.exercise}")
-        best_score, best = ranked[0]
-        if best_score >= THRESHOLD and not self._asks_for_action(raw, parsed):
-            return Reply(kind="answer", text=self._texts.topic(best), topic=best, score=best_score)
-        suggestions = tuple(topic for score, topic in ranked[:MAX_SUGGESTIONS] if score > 0.05)
-        return Reply(
-            kind="unsure",
-            text=self._texts.unsure(suggestions),
-            suggestions=suggestions,
-            score=best_score,
-        )
+        return self._answer(raw, exercise)
 
     def topic_for_exercise(self, exercise_id: str, kind: TopicKind = "why") -> AnswerTopic:
         """The why_/how_ topic of an exercise (for /why and the routine's Why button)."""
@@ -170,7 +169,7 @@ class AnswerMatcher:
 
     def find_exercise(self, text: str) -> str | None:
         """The first exercise named in `text` (name, alias, typo or plural), or None."""
-        return self._parse(raw_words(text[:MAX_MATCH_CHARS])).exercise
+        return self._parse(expand(normalise(text, limit=MAX_MATCH_CHARS))).exercise
 
     # --- building -----------------------------------------------------------------------
 
@@ -274,6 +273,53 @@ class AnswerMatcher:
         return scored
 
     # --- matching -----------------------------------------------------------------------
+
+    def _answer(self, raw: Sequence[str], exercise: str | None) -> Reply:
+        """The best topic for a question's words, or "unsure" with suggestions."""
+        parsed = self._parse(raw)
+        if parsed.exercise is None and exercise is not None and exercise in self._exercise_ids():
+            parsed.exercise = exercise
+            bare = False
+        else:
+            bare = parsed.exercise is not None
+        ranked = self._rank(parsed)
+        if bare and not self._content_words(parsed.rest) and ranked[0][0] < THRESHOLD:
+            # Just an exercise's name ("glute bridge?"): say what it is and how to do it.
+            assert parsed.exercise is not None
+            return self.reply_for_topic(f"how_{parsed.exercise}")
+        best_score, best = ranked[0]
+        if best_score >= THRESHOLD and not self._asks_for_action(raw, parsed):
+            return Reply(kind="answer", text=self._texts.topic(best), topic=best, score=best_score)
+        suggestions = tuple(topic for score, topic in ranked[:MAX_SUGGESTIONS] if score > 0.05)
+        return Reply(
+            kind="unsure",
+            text=self._texts.unsure(suggestions),
+            suggestions=suggestions,
+            score=best_score,
+        )
+
+    def _match_long(self, text: str, exercise: str | None) -> Reply:
+        """A long message (a story, then a question): answer its question part.
+
+        The last question sentence wins if it is answered; otherwise the strongest of the
+        candidate parts (see `question_parts`), or "unsure" with the strongest's suggestions.
+        """
+        best: Reply | None = None
+        for index, part in enumerate(question_parts(text)):
+            raw = expand(normalise(part, limit=MAX_PART_CHARS))
+            if not raw:
+                continue
+            reply = self._answer(raw, exercise)
+            if index == 0 and reply.kind == "answer" and "?" in part:
+                return reply
+            if best is None or _strength(reply) > _strength(best):
+                best = reply
+        if best is None:
+            if normalise(text, limit=MAX_CHARS):
+                return Reply(kind="unsure", text=self._texts.unsure(()))
+            return Reply(kind="empty", text=self._texts.empty)
+        return best
+
 
     def _repair(self, word: str) -> str:
         """A known word for a typo ('brige' -> 'bridge'); unknown words are left alone."""
@@ -404,3 +450,29 @@ def _topic_kind(topic: AnswerTopic) -> TopicKind | None:
     if topic.id == f"how_{topic.exercise}":
         return "how"
     return None
+
+
+def question_parts(text: str) -> list[str]:
+    """Where the question of a long message most likely is, most likely first.
+
+    The last sentences with a question mark (people ask at the end of a story), then the
+    last sentence (a question without "?"), then the first (a question, then the story).
+    Each part is at most `MAX_PART_CHARS` characters: the end of a long sentence, where its
+    question is; the start of the first. At most `MAX_CANDIDATES` parts, no repeats.
+    """
+    sentences = [s for s in _SENTENCE_END.split(text) if s and not s.isspace()]
+    if not sentences:
+        return []
+    questions = [s for s in reversed(sentences) if "?" in s][: MAX_CANDIDATES - 2]
+    parts = [s[-MAX_PART_CHARS:] for s in (*questions, sentences[-1])]
+    parts.append(sentences[0][:MAX_PART_CHARS])
+    unique: list[str] = []
+    for part in parts:
+        if part not in unique:
+            unique.append(part)
+    return unique[:MAX_CANDIDATES]
+
+
+def _strength(reply: Reply) -> tuple[bool, float]:
+    """An answer beats "unsure"; then the higher score."""
+    return reply.kind == "answer", reply.score
