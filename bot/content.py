@@ -135,6 +135,10 @@ class AnswerTopic(_Strict):
     source: TopicSource
     # The exercise this topic is about, if any (links /why and the routine's Why button).
     exercise: str | None = None
+    # For people who should ask a clinician before exercising (pregnancy, an operation):
+    # when the topic matches a message at all, it wins over every other topic, so
+    # "I'm pregnant, how many bridges?" gets "check first", not "12".
+    check_first: bool = False
 
 
 class Content(_Strict):

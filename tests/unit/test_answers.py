@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -279,3 +281,89 @@ def test_text_that_expands_18_times_is_bounded_before_matching(matcher: AnswerMa
     assert matcher.match("\ufdfa" * 4096).kind == "unsure"
     assert matcher.match("\ufdfa" * 400).kind == "unsure"
     assert len(normalise("\ufdfa" * 400, limit=MAX_MATCH_CHARS)) <= MAX_MATCH_CHARS
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        # Issue 10: these all got "not sure".
+        ("can I do this while pregnant", "pregnancy"),
+        ("I'm pregnant, is this safe?", "pregnancy"),
+        ("is it safe during pregnancy", "pregnancy"),
+        ("I have sciatica, can I do these?", "sciatica"),
+        ("I hurt my back lifting a box yesterday, what should I do?", "injury"),
+        ("how has my pain changed this week", "progress"),
+        ("I had an operation on my spine last month", "surgery"),
+        ("I have osteoporosis, is the twist ok", "older_age"),
+        ("can my 13 year old do these", "children"),
+        ("how long until my back pain goes away", "how_long_pain"),
+        ("heat or ice?", "heat_ice"),
+        ("should I take ibuprofen", "painkillers"),
+        ("I sit at a desk all day", "sitting_work"),
+        ("what's the best position to sleep in", "sleep"),
+        ("can I still go running", "walking_running"),
+    ],
+)
+def test_questions_people_really_ask_get_a_general_answer(
+    matcher: AnswerMatcher, text: str, topic_id: str
+) -> None:
+    reply = matcher.match(text)
+    assert reply.kind == "answer" and reply.topic is not None, text
+    assert reply.topic.id == topic_id, text
+    if topic_id != "progress":
+        assert reply.topic.source == "general"
+        assert "General advice, not from the article" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        ("I'm pregnant, how many glute bridges should I do?", "pregnancy"),
+        ("had a c section 6 weeks ago, how long do I hold the back flexion stretch", "pregnancy"),
+        ("I had back surgery, how often should I do the routine", "surgery"),
+        ("I have osteoporosis, how do I do the trunk twist", "older_age"),
+        ("I have sciatica, how many knee rocks", "sciatica"),
+    ],
+)
+def test_someone_who_should_check_first_is_told_so_before_any_exercise_answer(
+    matcher: AnswerMatcher, text: str, topic_id: str
+) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == topic_id, text
+    assert reply.topic.check_first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I fell down the stairs and can't feel my legs",
+        "I hurt my back in a fall yesterday, heat or ice?",
+        "im pregnant and I've lost control of my bladder",
+        "I have sciatica and now both legs are numb",
+        "had surgery for cancer last year, can I do these",
+    ],
+)
+def test_a_red_flag_still_wins_over_the_new_topics(matcher: AnswerMatcher, text: str) -> None:
+    assert matcher.match(text).kind == "red_flag", text
+
+
+def test_the_painkiller_answer_names_no_medicine_and_no_dose(matcher: AnswerMatcher) -> None:
+    text = matcher.reply_for_topic("painkillers").text
+    assert "pharmacist" in text
+    assert not re.search(r"\d", text)
+    for medicine in ("ibuprofen", "paracetamol", "aspirin", "codeine", "naproxen"):
+        assert medicine not in text.lower()
+
+
+def test_progress_points_to_the_progress_command(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("show me my progress")
+    assert reply.text == "Send /progress to see your pain scores and routines over time."
+
+
+def test_general_answers_send_people_to_a_clinician_not_to_a_diagnosis(
+    content: Content,
+) -> None:
+    for topic_id in ("pregnancy", "surgery", "older_age", "sciatica", "children"):
+        answer = next(t for t in content.answers if t.id == topic_id).answer.lower()
+        assert any(who in answer for who in ("doctor", "surgeon", "midwife", "physio")), topic_id
+        assert "cure" not in answer and "you have" not in answer, topic_id

@@ -282,12 +282,21 @@ class AnswerMatcher:
             bare = False
         else:
             bare = parsed.exercise is not None
-        ranked = self._rank(parsed)
+        ranked, named = self._rank(parsed)
         if bare and not self._content_words(parsed.rest) and ranked[0][0] < THRESHOLD:
             # Just an exercise's name ("glute bridge?"): say what it is and how to do it.
             assert parsed.exercise is not None
             return self.reply_for_topic(f"how_{parsed.exercise}")
-        best_score, best = ranked[0]
+        # "I'm pregnant, how many bridges?": a check-first topic named by one of its keywords
+        # wins over the exercise's answer.
+        best_score, best = next(
+            (
+                (score, topic)
+                for score, topic in ranked
+                if topic.check_first and score >= THRESHOLD and topic.id in named
+            ),
+            ranked[0],
+        )
         if best_score >= THRESHOLD and not self._asks_for_action(raw, parsed):
             return Reply(kind="answer", text=self._texts.topic(best), topic=best, score=best_score)
         suggestions = tuple(topic for score, topic in ranked[:MAX_SUGGESTIONS] if score > 0.05)
@@ -378,7 +387,9 @@ class AnswerMatcher:
         norm = math.sqrt(sum(w * w for w in weights.values()))
         return {word: w / norm for word, w in weights.items()} if norm else {}
 
-    def _rank(self, parsed: _Parsed) -> list[tuple[float, AnswerTopic]]:
+    def _rank(self, parsed: _Parsed) -> tuple[list[tuple[float, AnswerTopic]], set[str]]:
+        """(score, topic) for every topic still in the race, best first; and the ids of the
+        topics at least one of whose keyword phrases the message contains."""
         query = self._vector(parsed.rest)
         idf = {word: self._idf.get(word, self._unknown_idf) for word in query}
         # Words no topic knows ("book", "uber") make any match less believable.
@@ -389,6 +400,7 @@ class AnswerMatcher:
             tuple(sequence[i : i + n]) for n in range(1, 5) for i in range(len(sequence) - n + 1)
         }
         ranked: list[tuple[float, AnswerTopic]] = []
+        named: set[str] = set()
         for item in self._scored:
             topic = item.topic
             if topic.exercise is not None and topic.exercise != parsed.exercise:
@@ -405,6 +417,8 @@ class AnswerMatcher:
             lexical = COSINE_SHARE * cosine + (1 - COSINE_SHARE) * coverage
             matched = [keyword for keyword in item.keywords if keyword in grams]
             hits = len(matched)
+            if hits:
+                named.add(topic.id)
             score = LEXICAL_WEIGHT * lexical + KEYWORD_WEIGHT * (1 - 0.5**hits)
             if topic.exercise is not None:
                 score += EXERCISE_BONUS  # naming the exercise is evidence enough to believe
@@ -417,7 +431,7 @@ class AnswerMatcher:
                 score *= believability * min(1.0, evidence / MIN_EVIDENCE)
             ranked.append((score, topic))
         ranked.sort(key=lambda pair: pair[0], reverse=True)
-        return ranked
+        return ranked, named
 
     def _asks_for_action(self, raw: Sequence[str], parsed: _Parsed) -> bool:
         """'can you book me a physio': a request to do something no topic knows about."""
