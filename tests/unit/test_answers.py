@@ -367,3 +367,32 @@ def test_general_answers_send_people_to_a_clinician_not_to_a_diagnosis(
         answer = next(t for t in content.answers if t.id == topic_id).answer.lower()
         assert any(who in answer for who in ("doctor", "surgeon", "midwife", "physio")), topic_id
         assert "cure" not in answer and "you have" not in answer, topic_id
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        ("im 78 can i do these", "older_age"),
+        ("my dad is 80 years old, can he do this", "older_age"),
+        ("my 10 year old has back pain", "children"),
+    ],
+)
+def test_an_age_typed_as_a_number_counts(matcher: AnswerMatcher, text: str, topic_id: str) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == topic_id, text
+
+
+@pytest.mark.parametrize(
+    "text", ["im 20 weeks pregnant is the bridge ok", "i am 8 weeks postpartum"]
+)
+def test_weeks_are_not_an_age(matcher: AnswerMatcher, text: str) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == "pregnancy", text
+
+
+@pytest.mark.parametrize(
+    "text", ["where do i buy a hot water bottle", "what's the best pillow to buy"]
+)
+def test_shopping_is_not_answered_from_a_topic(matcher: AnswerMatcher, text: str) -> None:
+    reply = matcher.match(text)
+    assert reply.kind == "unsure" and reply.suggestions, text

@@ -20,6 +20,8 @@ SLANG: dict[str, str] = {
     "dont": "do not", "doesnt": "does not", "isnt": "is not", "im": "i am", "ive": "i have",
     "its": "it is", "sec": "seconds", "secs": "seconds", "min": "minutes", "mins": "minutes",
     "howto": "how to", "info": "information", "bout": "about", "gonna": "going to",
+    "till": "until", "til": "until", "comfy": "comfortable", "meds": "medicine",
+    "shoud": "should", "shld": "should", "wk": "week", "wks": "weeks",
 }  # fmt: skip
 # Stems that mean the same thing here, mapped to one (after stemming).
 SYNONYMS: dict[str, str] = {
@@ -42,7 +44,8 @@ STOPWORDS = words(
     very really also have has had there here we us our get got some any about from by as if
     then than too do does did doing done not one thing things ok okay hey hi hello thanks
     thank cheers anyway actually exactly like mean kind sort bit little lol haha um uh hmm
-    know tell want wanna need sorry start begin"""
+    know tell want wanna need sorry start begin he she him her his hers they them their
+    tomorrow tonight weekend"""
 )
 # Dropped from the keyword sequence so "what is the knee hug for" reads "what is for".
 FILLERS = words("a an the this that these those my your one actually even really just exactly")
@@ -66,6 +69,9 @@ SMALLTALK_TRIGGERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("ack", frozenset()),
 )
 HOW_ARE_YOU = re.compile(r"^(?:hi |hey |hello )?how (?:are|r) (?:you|u)(?: doing| today)?$")
+
+# Buying things: no topic answers "which pillow should I buy" or "what does it cost".
+SHOPPING = words("buy buying purchase price prices cost costs cheap cheapest brand brands shop")
 
 # "can you / could you (please) <verb>": the verb says what the person wants done.
 REQUEST = re.compile(r"^(?:please )?(?:can|could|would|will) you (?:please |just )?(\w+)")
@@ -95,13 +101,45 @@ STOPWORDS = STOPWORDS | frozenset(stem(word) for word in STOPWORDS)
 FILLERS = FILLERS | frozenset(stem(word) for word in FILLERS)
 
 
+# An age: "i am 78", "aged 80", "my mum is 82", "my 10 year old", "14 yo". Not "i am 20
+# weeks pregnant" or "my pain is 8".
+_NOT_AN_AGE = (
+    r"(?! (?:weeks?|months?|days?|hours?|minutes?|times?|kg|kgs|kilos?|lbs?|pounds|stone"
+    r"|reps?|out|of|percent|cm|ft|feet|inches|miles?|km|k)\b)"
+)
+_PERSON = (
+    r"(?:i am|aged?|(?:mum|mom|mother|dad|father|gran|granny|grandma|grandmother|grandpa"
+    r"|grandfather|nan|nana|wife|husband|partner|son|daughter|child|kid|he|she|aunt|uncle"
+    r"|friend|neighbou?r) is)"
+)
+_AGE = re.compile(
+    rf"\b{_PERSON} (\d{{1,3}})\b{_NOT_AN_AGE}|\b(\d{{1,3}}) ?(?:years?|yrs?|yo|y o)(?: old)?\b"
+)
+OLDER_FROM = 65
+CHILD_UNTIL = 17
+
+
+def _age_words(text: str) -> list[str]:
+    """'older' or 'child' for each age in the text that says so; the topics know them."""
+    found: list[str] = []
+    for match in _AGE.finditer(text):
+        age = int(match.group(1) or match.group(2))
+        if age >= OLDER_FROM:
+            found.append("older")
+        elif 0 < age <= CHILD_UNTIL and (match.group(2) or age >= 5):
+            found.append("child")
+    return found
+
+
 def expand(normalised: str) -> list[str]:
-    """Words of already-normalised text with slang and contractions expanded."""
+    """Words of already-normalised text with slang and contractions expanded, and a word
+    added for an age ("i am 78" also says "older")."""
     expanded: list[str] = []
     for word in normalised.split():
         expanded.extend(SLANG.get(word, word).split())
     # "how come" asks why, not how.
-    return " ".join(expanded).replace("how come", "why").split()
+    joined = " ".join(expanded).replace("how come", "why")
+    return joined.split() + (_age_words(joined) if any(c.isdigit() for c in joined) else [])
 
 
 def raw_words(text: str) -> list[str]:

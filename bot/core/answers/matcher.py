@@ -24,6 +24,7 @@ from bot.core.answers.lexicon import (
     GENERIC_NAME_WORDS,
     HOW_ARE_YOU,
     REQUEST,
+    SHOPPING,
     SLANG,
     SMALLTALK_TRIGGERS,
     SMALLTALK_WORDS,
@@ -57,6 +58,8 @@ MAX_MATCH_CHARS = 500
 # MAX_CANDIDATES parts of a message are tried: the worst case stays a few milliseconds.
 MAX_PART_CHARS = 300
 MAX_CANDIDATES = 4
+# A sentence of a long message with no question mark is answered only on a strong match.
+STORY_THRESHOLD = 0.5
 
 # Sentence ends: . ! ? … followed by a space, or a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
@@ -310,8 +313,10 @@ class AnswerMatcher:
     def _match_long(self, text: str, exercise: str | None) -> Reply:
         """A long message (a story, then a question): answer its question part.
 
-        The last question sentence wins if it is answered; otherwise the strongest of the
-        candidate parts (see `question_parts`), or "unsure" with the strongest's suggestions.
+        The last question sentence wins if it is answered. Otherwise the strongest of the
+        candidate parts (see `question_parts`); a part without a question mark must match
+        strongly (`STORY_THRESHOLD`), so a story's own sentences ("we carried boxes all
+        day") are not answered as if they were asked. Else "unsure", with suggestions.
         """
         best: Reply | None = None
         for index, part in enumerate(question_parts(text)):
@@ -319,8 +324,17 @@ class AnswerMatcher:
             if not raw:
                 continue
             reply = self._answer(raw, exercise)
-            if index == 0 and reply.kind == "answer" and "?" in part:
+            asked = "?" in part
+            if reply.kind == "answer" and asked and index == 0:
                 return reply
+            if reply.kind == "answer" and not asked and reply.score < STORY_THRESHOLD:
+                assert reply.topic is not None
+                reply = Reply(
+                    kind="unsure",
+                    text=self._texts.unsure((reply.topic,)),
+                    suggestions=(reply.topic,),
+                    score=reply.score,
+                )
             if best is None or _strength(reply) > _strength(best):
                 best = reply
         if best is None:
@@ -328,7 +342,6 @@ class AnswerMatcher:
                 return Reply(kind="unsure", text=self._texts.unsure(()))
             return Reply(kind="empty", text=self._texts.empty)
         return best
-
 
     def _repair(self, word: str) -> str:
         """A known word for a typo ('brige' -> 'bridge'); unknown words are left alone."""
@@ -434,7 +447,10 @@ class AnswerMatcher:
         return ranked, named
 
     def _asks_for_action(self, raw: Sequence[str], parsed: _Parsed) -> bool:
-        """'can you book me a physio': a request to do something no topic knows about."""
+        """'can you book me a physio': a request to do something no topic knows about;
+        'where do I buy a hot water bottle': shopping, which no topic answers."""
+        if parsed.exercise is None and not SHOPPING.isdisjoint(raw):
+            return True
         found = REQUEST.match(" ".join(raw))
         if found is None or parsed.exercise is not None:
             return False
