@@ -50,6 +50,10 @@ EXERCISE_EVIDENCE = 2.0
 KEYWORD_WEIGHT = 0.5
 EXERCISE_BONUS = 0.25
 MAX_SUGGESTIONS = 3
+# A typo is repaired within 1 edit (words under 8 letters) or 2 (longer words), for at most
+# MAX_REPAIRS new words a message: real questions have a handful.
+MAX_EDITS = 2
+MAX_REPAIRS = 40
 # Telegram's limit: anything longer is cut before any work (red flags see all of it).
 MAX_CHARS = 4096
 # A message up to this long is matched whole; a longer one by its question parts.
@@ -97,6 +101,13 @@ class Reply:
 
 
 @dataclass(slots=True)
+class _Budget:
+    """Fuzzy typo searches one message may still make (each costs tens of microseconds)."""
+
+    left: int = MAX_REPAIRS
+
+
+@dataclass(slots=True)
 class _Parsed:
     """A message after normalisation: stems, where exercises were named, what is left."""
 
@@ -128,7 +139,13 @@ class AnswerMatcher:
         self._content = content
         self._texts = texts
         self._topics = {topic.id: topic for topic in content.answers}
-        self._vocab, self._vocab_set, self._repair_targets = self._build_vocab()
+        self._vocab, self._vocab_set, repair_targets = self._build_vocab()
+        # Typo targets by the typo's length: a word more than MAX_EDITS letters longer or
+        # shorter can't be within reach, so it is never compared (same result, less work).
+        self._repair_targets = {
+            length: [w for w in repair_targets if abs(len(w) - length) <= MAX_EDITS]
+            for length in range(4, max(map(len, repair_targets), default=4) + MAX_EDITS + 1)
+        }
         self._known_stems = frozenset(stem(word) for word in self._vocab)
         self._typo_cache: dict[str, str] = {}
         self._aliases, self._alias_len = self._build_aliases()
@@ -159,7 +176,7 @@ class AnswerMatcher:
         smalltalk = self._smalltalk(raw)
         if smalltalk is not None:
             return Reply(kind="smalltalk", text=self._texts.smalltalk(smalltalk))
-        return self._answer(raw, exercise)
+        return self._answer(raw, exercise, _Budget())
 
     def topic_for_exercise(self, exercise_id: str, kind: TopicKind = "why") -> AnswerTopic:
         """The why_/how_ topic of an exercise (for /why and the routine's Why button)."""
@@ -277,9 +294,9 @@ class AnswerMatcher:
 
     # --- matching -----------------------------------------------------------------------
 
-    def _answer(self, raw: Sequence[str], exercise: str | None) -> Reply:
+    def _answer(self, raw: Sequence[str], exercise: str | None, budget: _Budget) -> Reply:
         """The best topic for a question's words, or "unsure" with suggestions."""
-        parsed = self._parse(raw)
+        parsed = self._parse(raw, budget)
         if parsed.exercise is None and exercise is not None and exercise in self._exercise_ids():
             parsed.exercise = exercise
             bare = False
@@ -319,11 +336,12 @@ class AnswerMatcher:
         day") are not answered as if they were asked. Else "unsure", with suggestions.
         """
         best: Reply | None = None
+        budget = _Budget()
         for index, part in enumerate(question_parts(text)):
             raw = expand(normalise(part, limit=MAX_PART_CHARS))
             if not raw:
                 continue
-            reply = self._answer(raw, exercise)
+            reply = self._answer(raw, exercise, budget)
             asked = "?" in part
             if reply.kind == "answer" and asked and index == 0:
                 return reply
@@ -343,8 +361,9 @@ class AnswerMatcher:
             return Reply(kind="empty", text=self._texts.empty)
         return best
 
-    def _repair(self, word: str) -> str:
-        """A known word for a typo ('brige' -> 'bridge'); unknown words are left alone."""
+    def _repair(self, word: str, budget: _Budget | None = None) -> str:
+        """A known word for a typo ('brige' -> 'bridge'); unknown words are left alone.
+        Each new unknown word spends one of the message's `budget` of fuzzy searches."""
         if len(word) < 4 or not word.isascii() or not word.isalpha():
             return word
         if word in self._vocab_set or stem(word) in self._known_stems or word in STOPWORDS:
@@ -352,10 +371,13 @@ class AnswerMatcher:
         cached = self._typo_cache.get(word)
         if cached is not None:
             return cached
-        max_edits = 1 if len(word) < 8 else 2
-        found = process.extractOne(
-            word, self._repair_targets, scorer=OSA.distance, score_cutoff=max_edits
-        )
+        if budget is not None:
+            if budget.left <= 0:
+                return word  # a wall of made-up words: the rest stay unknown
+            budget.left -= 1
+        max_edits = 1 if len(word) < 8 else MAX_EDITS
+        targets = self._repair_targets.get(len(word), ())
+        found = process.extractOne(word, targets, scorer=OSA.distance, score_cutoff=max_edits)
         repaired = word
         if found is not None and (found[1] <= 1 or found[0][0] == word[0]):
             repaired = found[0]
@@ -364,8 +386,8 @@ class AnswerMatcher:
         self._typo_cache[word] = repaired
         return repaired
 
-    def _parse(self, raw: Sequence[str]) -> _Parsed:
-        stems = [stem(self._repair(word)) for word in raw if word not in ALIAS_FILLERS]
+    def _parse(self, raw: Sequence[str], budget: _Budget | None = None) -> _Parsed:
+        stems = [stem(self._repair(word, budget)) for word in raw if word not in ALIAS_FILLERS]
         parsed = _Parsed(stems=stems, exercise=None)
         index = 0
         while index < len(stems):
@@ -403,10 +425,13 @@ class AnswerMatcher:
     def _rank(self, parsed: _Parsed) -> tuple[list[tuple[float, AnswerTopic]], set[str]]:
         """(score, topic) for every topic still in the race, best first; and the ids of the
         topics at least one of whose keyword phrases the message contains."""
-        query = self._vector(parsed.rest)
-        idf = {word: self._idf.get(word, self._unknown_idf) for word in query}
+        vector = self._vector(parsed.rest)
+        # Only words some topic knows can be covered or matched: the loops below skip the
+        # rest (a wall of made-up words costs nothing there).
+        query = {word: w for word, w in vector.items() if word in self._idf}
+        idf = {word: self._idf[word] for word in query}
         # Words no topic knows ("book", "uber") make any match less believable.
-        known = sum(w * w for word, w in query.items() if word in self._idf) if query else 1.0
+        known = sum(w * w for w in query.values()) if vector else 1.0
         believability = 1 - UNKNOWN_PENALTY * (1 - known)
         sequence = self._keyword_sequence(parsed.rest)
         grams = {
