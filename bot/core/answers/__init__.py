@@ -30,8 +30,12 @@ How a message is matched, in order:
    by intent words pooled from all why_ (or how_) topics. Words no topic knows ("bitcoin")
    and a lone common word ("why") make general topics less believable. Below `THRESHOLD`,
    or for a request to do something unknown ("can you book me a physio"), the reply is
-   "unsure" with up to three closest topics as suggestions.
+   "unsure" with up to three closest topics as suggestions. So is shopping ("where do I
+   buy a hot water bottle").
 6. just an exercise's name ("glute bridge?") gets its how-to.
+7. a `check_first` topic (pregnancy, an operation, osteoporosis, sciatica) named by one of
+   its keywords wins over every other topic: "I'm pregnant, how many bridges?" is told to
+   check with a midwife first, not "12". An age typed as a number counts ("im 78").
 
 A message longer than `MAX_MATCH_CHARS` (a story, then a question) is matched by its
 question parts (`matcher.question_parts`): its last question sentence if that is answered,
