@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import CONTENT_DIR, ContentError, load_content
+from bot.core.answers.lexicon import FILLERS, raw_words, stem
 
 
 @pytest.fixture
@@ -62,3 +63,12 @@ def test_a_repeated_topic_id_is_named(content_copy: Path) -> None:
 def test_an_unknown_exercise_is_named(content_copy: Path) -> None:
     _edit(content_copy, 'exercise = "knee_rocks"', 'exercise = "knee_rockz"')
     assert "unknown exercise 'knee_rockz'" in _error(content_copy)
+
+
+def test_every_keyword_is_short_enough_to_ever_match() -> None:
+    """The matcher looks for keyword phrases of up to four words (fillers left out): a
+    longer one would silently never match."""
+    for topic in load_content().answers:
+        for keyword in topic.keywords:
+            words = [w for w in raw_words(keyword) if stem(w) not in FILLERS]
+            assert len(words) <= 4, (topic.id, keyword)
