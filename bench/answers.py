@@ -79,39 +79,46 @@ def _adversarial(rng: random.Random) -> list[tuple[str, Callable[[], str]]]:
     ]
 
 
-def _time(call: Callable[[str], object], make: Callable[[], str], rounds: int) -> list[float]:
-    samples: list[float] = []
-    for _ in range(rounds):
-        text = make()
-        start = time.perf_counter()
+class Samples:
+    """Milliseconds per call: wall clock, and this thread's CPU time. On a shared machine
+    the wall clock includes waiting for a core; CPU time is what the call itself costs."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def measure(self, call: Callable[[str], object], text: str) -> None:
+        wall, cpu = time.perf_counter(), time.thread_time()
         call(text)
-        samples.append((time.perf_counter() - start) * 1000)
+        self.cpu.append((time.thread_time() - cpu) * 1000)
+        self.wall.append((time.perf_counter() - wall) * 1000)
+
+
+def _time(call: Callable[[str], object], make: Callable[[], str], rounds: int) -> Samples:
+    samples = Samples()
+    for _ in range(rounds):
+        samples.measure(call, make())
     return samples
 
 
 def run(rounds: int) -> tuple[str, float]:
     """Measure; return the markdown section's body and the worst adversarial time (ms)."""
     content = load_content()
-    builds = []
+    builds = Samples()
     for _ in range(5):
-        start = time.perf_counter()
-        matcher = AnswerMatcher(content, AnswerTexts(content))
-        builds.append((time.perf_counter() - start) * 1000)
+        builds.measure(lambda _: AnswerMatcher(content, AnswerTexts(content)), "")
+    matcher = AnswerMatcher(content, AnswerTexts(content))
     questions = _questions()
     for text in questions:  # warm the typo cache, as a running bot would be
         matcher.match(text)
-    samples: list[float] = []
+    samples = Samples()
     for _ in range(rounds):
         for text in questions:
-            start = time.perf_counter()
-            matcher.match(text)
-            samples.append((time.perf_counter() - start) * 1000)
+            samples.measure(matcher.match, text)
     cold = AnswerMatcher(content, AnswerTexts(content))
-    cold_samples: list[float] = []
+    cold_samples = Samples()
     for text in questions:  # first sight of every word: typo repair not cached yet
-        start = time.perf_counter()
-        cold.match(text)
-        cold_samples.append((time.perf_counter() - start) * 1000)
+        cold_samples.measure(cold.match, text)
 
     story = (_STORY * 7)[:2870] + " Why should I do the glute bridge?"
     long_text = "why glute bridge " + "and some more words " * 200  # ~4,000 characters
@@ -123,50 +130,55 @@ def run(rounds: int) -> tuple[str, float]:
     adversarial = _adversarial(rng)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
-    def row(name: str, values: list[float]) -> str:
+    def row(name: str, values: Samples) -> str:
+        wall, cpu = values.wall, values.cpu
         return (
-            f"| {name} | {len(values)} | {statistics.fmean(values):.3f} | "
-            f"{statistics.median(values):.3f} | {_percentile(values, 0.99):.3f} | "
-            f"{max(values):.3f} |"
+            f"| {name} | {len(wall)} | {statistics.fmean(wall):.3f} | "
+            f"{statistics.median(wall):.3f} | {_percentile(wall, 0.99):.3f} | "
+            f"{max(wall):.3f} | {statistics.median(cpu):.3f} | {max(cpu):.3f} |"
         )
+
+    head = [
+        "| case | calls | mean ms | p50 ms | p99 ms | max ms | CPU p50 ms | CPU max ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
 
     lines = [
         f"Measured by `make bench-answers` on {describe()} (load average {load:.2f}).",
         f"{len(questions)} labelled questions (tests/unit/fixtures/questions.toml), "
-        f"{rounds} rounds; times in milliseconds per call (time.perf_counter).",
+        f"{rounds} rounds; milliseconds per call: wall clock (time.perf_counter) and the "
+        "calling thread's CPU time (time.thread_time).",
         "",
         "### `AnswerMatcher.match()` (red flags included)",
         "",
-        "| case | calls | mean ms | p50 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|",
+        *head,
         row("labelled set, warm", samples),
         row("labelled set, first time (cold typo cache)", cold_samples),
     ]
     lines += [row(name, _time(matcher.match, make, rounds)) for name, make in natural]
-    worst = 0.0
-    adversarial_rows: list[str] = []
+    worst = worst_wall = 0.0
     for name, make in adversarial:
         values = _time(matcher.match, make, rounds)
-        worst = max(worst, max(values))
-        adversarial_rows.append(row(f"adversarial: {name}", values))
-    lines += adversarial_rows
+        worst, worst_wall = max(worst, max(values.cpu)), max(worst_wall, max(values.wall))
+        lines.append(row(f"adversarial: {name}", values))
     lines.append(row("build `AnswerMatcher` (start-up)", builds))
     lines += [
         "",
         "### `detect_red_flag()` alone",
         "",
-        "| case | calls | mean ms | p50 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|",
+        *head,
     ]
     lines += [row(name, _time(detect_red_flag, make, rounds)) for name, make in natural]
     for name, make in adversarial:
         values = _time(detect_red_flag, make, rounds)
-        worst = max(worst, max(values))
+        worst, worst_wall = max(worst, max(values.cpu)), max(worst_wall, max(values.wall))
         lines.append(row(f"adversarial: {name}", values))
     verdict = "within" if worst <= WORST_CASE_MS else "OVER"
     lines += [
         "",
-        f"Worst adversarial call: {worst:.3f} ms, {verdict} the {WORST_CASE_MS:.0f} ms bound. "
+        f"Worst adversarial call: {worst:.3f} ms of CPU time, {verdict} the "
+        f"{WORST_CASE_MS:.0f} ms bound ({worst_wall:.3f} ms on the wall clock, waiting for a "
+        "core included). "
         "The target is well under 5 ms a question and at most 10 ms for any input. Work is "
         "bounded after normalisation: red flags read at most 4,096 normalised characters "
         "(U+FDFA alone would be 73,728); a message up to 500 characters is matched whole, a "
@@ -174,8 +186,8 @@ def run(rounds: int) -> tuple[str, float]:
         "sentences, its last and first sentence); a message may make at most 40 fuzzy typo "
         "searches, and words no topic knows cost nothing in scoring. Most of the remaining "
         "time of a 4,096-character message is the red-flag patterns, which read all of it "
-        "on purpose. Max values move with the machine's load (other processes share its "
-        "two cores); p50 is the cost of the code itself.",
+        "on purpose. Wall-clock maxima move with the machine's load (other processes share "
+        "its two cores); the CPU columns are what each call itself costs.",
         "",
     ]
     return "\n".join(lines), worst
