@@ -44,6 +44,7 @@ from bot.runtime.tracking_bot import AnswerTrackingBot
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.users import UserService
+from bot.views.answers import AnswerTexts
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def build_application(
     and `post_init` run (run_polling does both; tests use `start_application`)."""
     content = content if content is not None else load_content()
     scaled = ScaledClock(settings.speed, clock)
+    matcher = AnswerMatcher(content, AnswerTexts(content))
     app = cast(
         BotApp,
         Application.builder()
@@ -183,7 +185,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init(settings, content, scaled, AnswerMatcher(content)))
+        .post_init(_post_init(settings, content, scaled, matcher))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),

@@ -47,8 +47,9 @@ from bot.core.buttons import (
     ZonePayload,
 )
 from bot.core.commands import command_word
+from bot.core.redflags import detect_red_flag
 from bot.core.text import esc
-from bot.core.timeparse import TimeParseError, parse_time
+from bot.core.timeparse import TimeParseError, TimeQuestion, parse_time
 from bot.handlers import questions
 from bot.handlers.callbacks import decode, markup, matches
 from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
@@ -255,7 +256,10 @@ async def got_time_text(update: Update, context: BotContext) -> int:
     try:
         at = parse_time(message.text)
     except TimeParseError as exc:
-        if await step_aside(update, context, message.text):
+        # "after work" gets its question back; leaving the set-up is for anything else
+        # (a question, a routine word) and for a red flag, which always wins.
+        vague = isinstance(exc, TimeQuestion) and detect_red_flag(message.text) is None
+        if not vague and await step_aside(update, context, message.text):
             return END
         await message.reply_text(f"{esc(str(exc))}\n\nSend /cancel to stop.")
         return ASK_TIME

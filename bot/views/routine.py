@@ -10,6 +10,7 @@ from bot.content import Exercise, Safety
 from bot.core.buttons import RoutineButton, RoutineTap
 from bot.core.routine import Phase, Plan, Rejected, RoutineState, Status, Step, Summary
 from bot.core.text import esc
+from bot.views.answers import source_line
 from bot.views.screen import Button, Rows, Screen
 
 T = RoutineTap
@@ -94,6 +95,9 @@ def exercise_step(
         parts.append(_action_text(exercise, step, state.held))
     if why:
         parts.append(f"<i>Why: {esc(why)}</i>")
+        source = source_line(exercise.why.source)
+        if source:
+            parts.append(f"<i>{esc(source)}</i>")
     rows: Rows = []
     if step.kind == "instruction":
         rows.append([_b(state, "Next ▶", T.NEXT)])

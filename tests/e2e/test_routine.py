@@ -284,3 +284,19 @@ async def test_why_on_the_whole_card_keeps_the_whole_card(bot: BotApp, user: Cha
     why = await user.expect_edit("Why:")
     assert "1. Lie flat on your back" in why.plain and "3. Lift your head" in why.plain
     assert "▶ Start the 20 s hold" in why.button_labels
+
+
+async def test_why_says_when_the_reason_is_general_advice_not_the_article(
+    bot: BotApp, user: ChatUser
+) -> None:
+    # The back flexion stretch's reason is general advice: the card says so.
+    await cleared_routine(user)
+    await user.press("Why this exercise?")
+    why = await user.expect_edit("Why:")
+    assert "General advice, not from the article." in why.plain
+    # The glute bridge's reason is the article's own: no such line.
+    await skip_to(user, 5)
+    await user.press("Why this exercise?")
+    bridge = await user.expect_edit("Why:")
+    assert "pelvis" in bridge.plain
+    assert "General advice" not in bridge.plain
