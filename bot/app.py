@@ -31,7 +31,7 @@ from bot import places
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.answers import AnswerMatcher
-from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicButton
+from bot.core.buttons import ForgetButton, GoOnToday, RoutineButton, SafetyButton, TopicButton
 from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
 from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
@@ -71,6 +71,7 @@ def handlers() -> list[Handler]:
         CommandHandler("routine", routine.start_routine),
         CommandHandler("cancel", routine.cancel),
         CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
+        CallbackQueryHandler(routine.on_go_on_today, pattern=matches(GoOnToday)),
         CommandHandler("ask", questions.ask),
         CommandHandler("why", questions.why),
         CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),

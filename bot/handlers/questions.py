@@ -20,7 +20,7 @@ from bot.core.text import esc, split_for_telegram
 from bot.handlers import routine
 from bot.handlers.callbacks import decode, markup
 from bot.handlers.common import remember_user
-from bot.handlers.safety import send_safety_screen
+from bot.handlers.gate import send_safety_screen
 from bot.runtime.deps import BotContext
 from bot.services.users import Profile
 from bot.views import safety as safety_view

@@ -337,7 +337,7 @@ async def test_no_reminder_when_the_routine_is_already_done_that_day(
     await cleared_routine(user)
     await skip_to(user, 6)
     await user.press("3", user.find_button_message("10"))
-    await user.expect_message("Routine complete")
+    await user.expect_message("Done: 0 of 5")
     report = await sweep_at(app, clock, berlin(4, 7, 30))
     assert report.skipped_done == 1 and reminders_received(user) == 0
     assert (await stored(app, user)).last_date == "2024-06-04"
