@@ -183,3 +183,13 @@ async def last_pains_within(
             if start <= ended < end and (uid not in found or found[uid][0] < ended):
                 found[uid] = (ended, row["pain_before"], row["pain_after"])
     return {uid: (before, after) for uid, (_, before, after) in found.items()}
+
+
+async def last_finished_at(db: Database, user_id: int) -> float | None:
+    """When the user last finished a routine (the partial index's last entry), or None."""
+    row = await db.fetchone(
+        "SELECT MAX(ended_at) AS ended_at FROM routine_runs "
+        "WHERE status = 'finished' AND user_id = ?",
+        (user_id,),
+    )
+    return None if row is None or row["ended_at"] is None else float(row["ended_at"])

@@ -59,13 +59,6 @@ def where_in_routine(state: RoutineState, context: BotContext) -> str:
     )
 
 
-async def on_text(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    user = await remember_user(update, context)
-    if message is not None and user is not None:
-        await respond(context, user, message.text or "")
-
-
 async def ask(update: Update, context: BotContext) -> None:
     """/ask <question>: the same as typing the question."""
     user = await remember_user(update, context)
