@@ -287,15 +287,30 @@ def _zone_population() -> dict[str, int]:
 
 def _zone_city() -> dict[str, str]:
     """The biggest city of each zone, to name the zone in a way people recognise."""
-    return _zone_people()[1]
+    return {zone: city.name for zone, city in _zone_people()[1].items()}
+
+
+def country_time(zone: str) -> str | None:
+    """`India time` when the zone's country keeps one time everywhere (every city of it
+    is in a zone with the same rules); None when the country has several (Australia)."""
+    city = _zone_people()[1].get(zone)
+    if city is None:
+        return None
+    country = _index().countries.get(normalize(city.country))
+    if country is None:
+        return None
+    rules = _zone_data(zone)
+    if any(_zone_data(other.zone) != rules for other in country[1]):
+        return None
+    return f"{city.country} time"
 
 
 @_load_once
-def _zone_people() -> tuple[dict[str, int], dict[str, str]]:
+def _zone_people() -> tuple[dict[str, int], dict[str, _City]]:
     totals: dict[str, int] = {}
     biggest: dict[str, _City] = {}
     cities = {city for group in _index().primary.values() for city in group}
     for city in sorted(cities, key=lambda c: (-c.population, c.name)):
         totals[city.zone] = totals.get(city.zone, 0) + city.population
         biggest.setdefault(city.zone, city)
-    return totals, {zone: city.name for zone, city in biggest.items()}
+    return totals, biggest
