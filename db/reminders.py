@@ -27,8 +27,9 @@ class Reminder:
     snoozed: bool = False
     last_date: str | None = None
     sending_at: float | None = None
-    # The live reminder message of `last_date` (its Start and Snooze buttons); NULL once
-    # skipped or started, or when unknown.
+    # The live reminder message of `last_date` (its Start and Snooze buttons); 0 once that
+    # day was skipped or started from a reminder; NULL when unknown (sent before this
+    # column existed, or a send interrupted by a crash).
     message_id: int | None = None
 
     @property

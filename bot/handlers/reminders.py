@@ -49,6 +49,7 @@ from bot.handlers.messages import strip_buttons
 from bot.runtime.deps import BotContext
 from bot.runtime.sending import PacedSender
 from bot.services.reminders import (
+    SKIPPED,
     SNOOZE,
     Delivery,
     Due,
@@ -191,7 +192,8 @@ async def timezone_command(update: Update, context: BotContext) -> None:
     user = await remember_user(update, context)
     if user is None:
         return
-    await context.deps.setup.ask(user.user_id, SetupStep.ZONE)
+    # Mid set-up a time already chosen is kept: the days question comes back after.
+    await context.deps.setup.ask_zone_keeping(user.user_id)
     argument = " ".join(context.args or []).strip()
     if argument:
         await _zone_from_text(context, user, argument)
@@ -418,7 +420,11 @@ async def _reminder_button(
         snoozed = await service.snooze(user.user_id, day, pressed)
         if snoozed is None or snoozed.next_due is None:
             _, current = await service.get(user.user_id)
-            skipped = current is not None and current.last_date == day.isoformat()
+            skipped = (
+                current is not None
+                and current.last_date == day.isoformat()
+                and current.message_id == SKIPPED
+            )
             await query.answer(view.SKIPPED_TODAY if skipped else view.OLD_REMINDER)
             return
         zone, _ = await service.get(user.user_id)

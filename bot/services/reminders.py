@@ -51,6 +51,8 @@ __all__ = ["Delivery", "Due", "Reminder", "ReminderService", "SendOutcome", "Swe
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
+# `Reminder.message_id` once the day's reminders were skipped (Telegram ids start at 1).
+SKIPPED = 0
 PAUSE_DAYS = (1, 3, 7)
 # Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
 # in the database, which is the queue that survives a restart).
@@ -511,14 +513,17 @@ class ReminderService(Generic[Q]):
     async def snooze(self, user_id: int, day: date, message_id: int | None) -> Reminder | None:
         """Send the reminder of `day` again in 30 min; None if that reminder is not the
         latest one (an old message, or today was skipped: `message_id` is not the live
-        reminder message) or reminders are off. Tomorrow's regular one wins if earlier."""
+        reminder message, when that is known) or reminders are off. Tomorrow's regular
+        one wins if it comes first."""
         now = self._now()
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
-            if current.last_date != day.isoformat() or current.message_id != message_id:
+            if current.last_date != day.isoformat():
                 return None
+            if current.message_id is not None and current.message_id != message_id:
+                return None  # today was skipped, or the press is on an older message
             regular = next_occurrence_for(current, zone_info(zone), now).timestamp
             # BACKCOACH_SPEED shortens the snooze too (demos, the playground).
             again = (now + self.clock.real(SNOOZE)).timestamp()
@@ -542,9 +547,9 @@ class ReminderService(Generic[Q]):
             live.clear()
             if zone is None or current is None or current.last_date != day.isoformat():
                 return None
-            if current.message_id is not None:
+            if current.message_id:
                 live.append(current.message_id)
-            skipped = replace(current, message_id=None)
+            skipped = replace(current, message_id=SKIPPED)
             if current.enabled and current.snoozed:
                 return _rescheduled(skipped, zone_info(zone), now)
             return skipped

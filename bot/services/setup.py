@@ -3,8 +3,6 @@ answer finds its question after a restart, and a set-up left for 10 minutes is g
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.core.clock import ScaledClock
 from bot.core.setup import Setup, SetupStep
 from bot.core.timeparse import format_time, time_from_hhmm
@@ -61,16 +59,14 @@ class SetupService:
         return setup
 
     async def ask_zone_keeping(self, user_id: int) -> Setup:
-        """ "Change time zone" in the middle: the zone next, the time and days kept."""
+        """The zone next ("Change time zone", /timezone); a time (and days) already
+        chosen in an open set-up are kept, so it comes back to them."""
         open_setup = await self.current(user_id)
-        if open_setup is None:
-            return await self.ask(user_id, SetupStep.ZONE)
-        moved = replace(open_setup, step=SetupStep.ZONE)
         return await self.ask(
             user_id,
-            moved.step,
-            pending_time=moved.pending_time,
-            weekdays_only=moved.weekdays_only,
+            SetupStep.ZONE,
+            pending_time=open_setup.pending_time if open_setup else None,
+            weekdays_only=open_setup.weekdays_only if open_setup else None,
         )
 
     async def touch(self, user_id: int) -> None:

@@ -13,5 +13,5 @@ CREATE TABLE reminder_setup (
 );
 
 -- The last reminder message sent, so "Skip today" can take the buttons off it and an
--- older message's Snooze is answered as stale. NULL once skipped (or never sent).
+-- older message's Snooze is answered as stale. 0 once the day was skipped; NULL unknown.
 ALTER TABLE reminders ADD COLUMN message_id BIGINT;

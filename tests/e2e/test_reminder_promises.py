@@ -304,3 +304,15 @@ async def test_the_next_reminder_says_yesterdays_pain_rose(
     await sweep_at(app, clock, berlin(5, 7, 30))  # no routine on Tuesday: nothing to say
     wednesday = await user.expect_message(REMINDER_TEXT)
     assert "Yesterday" not in wednesday.plain
+
+
+async def test_timezone_typed_mid_set_up_comes_back_to_the_days_question(
+    app: BotApp, user: ChatUser
+) -> None:
+    await set_berlin_0730(user)
+    await user.send("/reminder 19:00")
+    await user.expect_message("Every day, or only on weekdays?")
+    await user.send("/timezone London")
+    await user.expect_message("Time zone: Europe/London")
+    back = await user.expect_message("Every day, or only on weekdays?")
+    assert "Reminder at 19:00" in back.plain
