@@ -140,8 +140,13 @@ class Safety(_Strict):
     hurt_advice: Text
     pain_rose_advice: Text
     pain_high_advice: Text
+    rose_a_little_text: Text
     improved_text: Text
+    eased_text: Text
     unchanged_text: Text
+    caution_today: Text
+    rest_today: Text
+    reminder_yesterday: Text
 
 
 class AnswerTopic(_Strict):

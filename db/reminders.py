@@ -27,6 +27,10 @@ class Reminder:
     snoozed: bool = False
     last_date: str | None = None
     sending_at: float | None = None
+    # The live reminder message of `last_date` (its Start and Snooze buttons); 0 once that
+    # day was skipped or started from a reminder; NULL when unknown (sent before this
+    # column existed, or a send interrupted by a crash).
+    message_id: int | None = None
 
     @property
     def enabled(self) -> bool:
@@ -43,11 +47,14 @@ class Due:
     zone: str | None
     # The safety-screen answer: a user told to see a doctor gets no exercise reminder.
     safety_status: str | None = None
+    # Filled in by the service, not read here: (pain before, after) of a routine finished
+    # the local day before, when it ended with "stop for today".
+    last_pain: tuple[int, int] | None = None
 
 
 _COLUMNS = (
     "r.user_id, r.local_time, r.weekdays_only, r.paused_until, r.next_due, r.snoozed, "
-    "r.last_date, r.sending_at"
+    "r.last_date, r.sending_at, r.message_id"
 )
 
 
@@ -61,6 +68,7 @@ def _reminder(row: aiosqlite.Row) -> Reminder:
         snoozed=bool(row["snoozed"]),
         last_date=row["last_date"],
         sending_at=row["sending_at"],
+        message_id=row["message_id"],
     )
 
 
@@ -85,12 +93,13 @@ async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
 async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> None:
     await conn.execute(
         "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "
-        "snoozed, last_date, sending_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "snoozed, last_date, sending_at, message_id, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (user_id) DO UPDATE SET local_time = excluded.local_time, "
         "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
         "next_due = excluded.next_due, snoozed = excluded.snoozed, "
         "last_date = excluded.last_date, sending_at = excluded.sending_at, "
-        "updated_at = excluded.updated_at",
+        "message_id = excluded.message_id, updated_at = excluded.updated_at",
         (
             reminder.user_id,
             reminder.local_time,
@@ -100,6 +109,7 @@ async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> 
             int(reminder.snoozed),
             reminder.last_date,
             reminder.sending_at,
+            reminder.message_id,
             now,
         ),
     )

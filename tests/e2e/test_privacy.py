@@ -24,7 +24,8 @@ async def test_forget_after_confirming_deletes_the_user_routines_and_reminder(
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
     await user.send("/reminder 7:30")
-    await user.expect_message("07:30")
+    await user.press("Every day", await user.expect_message("07:30"))
+    await user.expect_edit("Done")
     await cleared_routine(user)
     assert await count(bot, "reminders") == 1 and await count(bot, "routine_runs") == 1
 

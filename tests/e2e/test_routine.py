@@ -133,6 +133,8 @@ async def test_stop_ends_the_routine_and_old_buttons_then_change_nothing(
     card = user.find_button_message("Next")
     old_next = card.buttons[0]["callback_data"]
     await user.press("Stop")
+    await user.expect_edit("Stop the routine?")
+    await user.press("Stop")
     assert "Routine stopped" in (await user.expect_edit()).plain
     answer = await user.press_data(old_next, card)
     assert answer.text.startswith("That routine has ended")
@@ -157,7 +159,7 @@ async def test_it_hurts_gives_rest_advice_logs_it_and_offers_the_next_exercise(
 async def finish_skipping_everything(user: ChatUser, pain_after: int) -> str:
     await skip_to(user, 6)
     await user.press(str(pain_after), user.find_button_message("10"))
-    return (await user.expect_message("Routine complete")).plain
+    return (await user.expect_message("Done: 0 of 5")).plain
 
 
 @pytest.mark.parametrize(

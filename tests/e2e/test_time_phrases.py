@@ -49,7 +49,11 @@ async def test_a_reminder_set_in_words(
 ) -> None:
     await _berlin(user)
     await user.send(f"/reminder {typed}")
-    done = await user.expect_message("Next:")
+    # The same set-up as the buttons: the days question comes next (issue 10 point 11).
+    days = await user.expect_message("Every day, or only on weekdays?")
+    assert expected in days.plain
+    await user.press("Every day", days)
+    done = await user.expect_edit("Next:")
     assert expected in done.plain
     assert await _stored_time(app, user) == expected
 
@@ -84,7 +88,8 @@ async def test_a_vague_time_as_a_command_argument_asks_and_keeps_the_reminder(
 ) -> None:
     await _berlin(user)
     await user.send("/reminder 7:30")
-    await user.expect_message("Next: tomorrow 07:30")
+    await user.press("Every day", await user.expect_message("Every day, or only on weekdays?"))
+    await user.expect_edit("Next: tomorrow 07:30")
     await user.send("/reminder in the morning")
     answer = await user.expect_message("What time in the morning?")
     assert "unchanged" in answer.plain

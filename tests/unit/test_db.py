@@ -152,3 +152,39 @@ async def test_finished_within_checks_each_users_own_day_in_one_go(db: Database)
     windows = {7: (150.0, 250.0), 8: (150.0, 250.0), 9: (0.0, 1000.0)}
     assert await routines.finished_within(db, windows) == {7}
     assert await routines.finished_within(db, {}) == set()
+
+
+async def finish(db: Database, user_id: int, ended: float, before: int, after: int) -> None:
+    """A routine of `user_id` finished at `ended` with these pain scores."""
+    await users.upsert(db, user_id, user_id, None, 0.0)
+    state = RoutineState.from_row(await routines.create(db, user_id, user_id, ended - 100))
+    state = apply(state, Action.PAIN, PLAN, now=ended - 99, value=before).state
+    for _ in range(5):
+        state = apply(state, Action.SKIP, PLAN, now=ended - 98).state
+    state = apply(state, Action.PAIN, PLAN, now=ended, value=after).state
+    await routines.save(db, state.to_row(), expected_version=0, outcome=None, now=ended)
+
+
+async def test_the_last_pains_of_a_day_and_the_last_finish(db: Database) -> None:
+    await finish(db, 7, 1000.0, 4, 6)
+    await finish(db, 7, 2000.0, 6, 5)  # the same day, later: this one counts
+    await finish(db, 8, 1500.0, 3, 8)
+    windows = {7: (0.0, 3000.0), 8: (1600.0, 3000.0), 9: (0.0, 3000.0)}
+    assert await routines.last_pains_within(db, windows) == {7: (6, 5)}
+    assert await routines.last_pains_within(db, {7: (0.0, 1500.0)}) == {7: (4, 6)}
+    assert await routines.finished_between(db, 7, 0.0, 1500.0) == [(1000.0, 4, 6)]
+    assert await routines.last_finished_at(db, 7) == 2000.0
+    assert await routines.last_finished_at(db, 9) is None
+
+
+async def test_the_reminder_set_up_row_is_one_per_user_and_goes_with_forget(
+    db: Database,
+) -> None:
+    from db import setup
+
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    await setup.put(db, setup.SetupRow(7, "zone", "07:30", None, 1.0))
+    await setup.put(db, setup.SetupRow(7, "days", "19:00", True, 2.0))
+    assert await setup.get(db, 7) == setup.SetupRow(7, "days", "19:00", True, 2.0)
+    await users.forget(db, 7)
+    assert await setup.get(db, 7) is None
