@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -55,6 +56,18 @@ def explain(exc: sqlite3.Error, path: Path) -> str:
             f"The disk holding {path} is full ({exc}): free some space and start again; "
             "the database itself is fine."
         )
+    if code in (_READONLY, _CANTOPEN, _IOERR):
+        if not os.access(folder, os.W_OK):
+            return (
+                f"The database's folder {folder} is read-only ({exc}): SQLite writes "
+                f"{path.name}-wal and {path.name}-shm beside the file; make the folder "
+                "writable for this user."
+            )
+        if path.exists() and not os.access(path, os.W_OK):
+            return (
+                f"The database file {path} is read-only ({exc}): make it writable for "
+                "this user."
+            )
     if code == _READONLY:
         return (
             f"The database {path} cannot be written ({exc}): make the file and its folder "
