@@ -35,12 +35,12 @@ def deps_of(app: BotApp) -> Deps:
 
 async def _post_init(app: BotApp) -> None:
     deps = deps_of(app)
-    deps._db = await Database.open(deps.settings.database_path)
+    deps._db = await Database.open(deps.settings.database)
     await help.set_commands(app)
     await routine.restore_holds(app)
     if deps.reminders is not None:
         await deps.reminders.start(app)
-    log.info("BackCoach is ready (database %s)", deps.settings.database_path)
+    log.info("BackCoach is ready (database %s)", deps._db.label)
 
 
 async def _post_stop(app: BotApp) -> None:
