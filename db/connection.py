@@ -212,5 +212,4 @@ class Database:
             f"UPDATE {table} SET {set_} WHERE {key} IN "
             f"(SELECT {key} FROM {table} WHERE {where}{order} LIMIT ?{lock}) RETURNING *"
         )
-        async with self.transaction() as tx:
-            return await tx.fetchall(sql, (*params, limit))
+        return await self.fetchall(sql, (*params, limit))  # one statement: atomic
