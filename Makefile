@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-holds bench-reminders bench-answers playground clean
+.PHONY: run test bench bench-holds bench-reminders bench-answers bench-db playground clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
-bench: bench-holds bench-answers bench-reminders
+bench: bench-holds bench-answers bench-reminders bench-db
 
 bench-holds: $(STAMP)
 	$(PY) -m bench.holds
@@ -35,6 +35,10 @@ bench-reminders: $(STAMP)
 
 bench-answers: $(STAMP)
 	$(PY) -m bench.answers
+
+# Cost per query of the database layer: SQLite, PostgreSQL, and the raw drivers.
+bench-db: $(STAMP)
+	$(PY) -m bench.db
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
