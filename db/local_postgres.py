@@ -30,6 +30,8 @@ from urllib.parse import quote, urlencode
 
 SUPERUSER = "postgres"
 _UNPRIVILEGED = "nobody"
+_PREFIX = "backcoach-pg-"
+_OWNER = "owner.pid"  # the process that started the server: gone means orphaned
 # A throwaway server need not survive a crash: no fsync, no waiting for the WAL.
 _THROWAWAY = ("-F", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 
@@ -122,8 +124,10 @@ def start(
     Tests want speed over durability (no fsync); `durable=True` keeps PostgreSQL's
     defaults, for benchmarks that should reflect a real server."""
     if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="backcoach-pg-"))
+        reap_orphans()
+        folder = Path(tempfile.mkdtemp(prefix=_PREFIX))
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / _OWNER).write_text(str(os.getpid()))
     install = install_dir()
     identity = _run_as()
     uid = gid = None
@@ -194,7 +198,6 @@ def start(
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C in a terminal reaches us, not the server first
         user=uid,
         group=gid,
         extra_groups=groups,
@@ -216,6 +219,37 @@ def start(
             server.stop()
             raise LocalPostgresError(f"postgres did not start within {timeout:g} s: {tail}")
         time.sleep(0.02)
+
+
+def reap_orphans() -> list[Path]:
+    """Stop and delete the servers of test runs that were killed outright (kill -9, a
+    lost terminal) and so never stopped theirs. Only folders whose owning process is
+    gone are touched: a run going on beside this one keeps its server."""
+    reaped: list[Path] = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            owner = int((folder / _OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            server = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+            if str(folder) in Path(f"/proc/{server}/cmdline").read_text(errors="replace"):
+                os.kill(server, signal.SIGQUIT)  # immediate shutdown
+        shutil.rmtree(folder, ignore_errors=True)
+        reaped.append(folder)
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _tail(log: Path) -> str:
