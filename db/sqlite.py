@@ -49,14 +49,11 @@ def explain(exc: sqlite3.Error, path: Path) -> str:
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     folder = path.parent if str(path.parent) else Path(".")
     if code in (_NOTADB, _CORRUPT):
-        return (
-            f"{path} is not a usable SQLite database ({exc}). It was left untouched; "
-            "restore a backup or point DATABASE_PATH at another file."
-        )
+        return _not_usable(exc, path)
     if code == _FULL or (code in (_IOERR, _CANTOPEN) and _free_bytes(folder) < _LOW_DISK):
         return (
             f"The disk holding {path} is full ({exc}): free some space and start again; "
-            "the database itself is fine."
+            "the file was left untouched."
         )
     if code in (_READONLY, _CANTOPEN, _IOERR):
         if not os.access(folder, os.W_OK):
@@ -92,6 +89,13 @@ def explain(exc: sqlite3.Error, path: Path) -> str:
             "process per database file."
         )
     return f"Cannot use the database at {path}: {exc}"
+
+
+def _not_usable(exc: sqlite3.Error, path: Path) -> str:
+    return (
+        f"{path} is not a usable SQLite database ({exc}). It was left untouched; "
+        "restore a backup or point DATABASE_PATH at another file."
+    )
 
 
 def _free_bytes(folder: Path) -> int:
@@ -260,9 +264,11 @@ class SQLiteDatabase(Database):
         worker = _Worker()
         try:
             conn = await worker.call(_open, path)
-        except sqlite3.Error as exc:
+        except BaseException as exc:
             worker.stop()
-            raise DatabaseError(explain(exc, path)) from None
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseError(explain(exc, path)) from None
+            raise
         database = cls(conn, worker, path)
         try:
             await database._call(_prepare, path)
@@ -327,6 +333,11 @@ class SQLiteDatabase(Database):
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    if sqlite3.sqlite_version_info < (3, 35):
+        raise DatabaseError(
+            f"SQLite {sqlite3.sqlite_version} is too old: BackCoach needs 3.35 or newer "
+            "(for RETURNING). Use a newer Python build."
+        )
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     return conn
@@ -344,11 +355,8 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
         if code in (_NOTADB, _CORRUPT) or type(exc) is sqlite3.DatabaseError:
-            raise DatabaseError(
-                f"{path} is not a usable SQLite database ({exc}). It was left untouched; "
-                "restore a backup or point DATABASE_PATH at another file."
-            ) from None
-        raise
+            raise DatabaseError(_not_usable(exc, path)) from None
+        raise  # a read-only folder, a full disk…: explain() names it
     conn.execute("PRAGMA journal_mode = WAL").fetchone()
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
