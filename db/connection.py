@@ -131,19 +131,20 @@ class Database:
 
     @classmethod
     async def open(cls, target: Path | str) -> Database:
-        """Open, check and migrate: a SQLite `Path`, or a `sqlite:`/`postgresql:` URL."""
+        """Open, check and migrate: a SQLite file (a `Path` or a plain path), or a
+        `sqlite:///…` or `postgresql://…` URL."""
         if isinstance(target, str):
             if is_postgres_url(target):
                 from db.postgres import PostgresDatabase
 
                 return await PostgresDatabase.connect(target)
             path = sqlite_path(target)
-            if path is None:
+            if path is None and "://" in target:
                 raise DatabaseError(
                     f"DATABASE_URL must start with sqlite:/// or postgresql://, got "
                     f"{redact(target)!r}."
                 )
-            target = path
+            target = path or Path(target)  # a plain path is a SQLite file
         from db.sqlite import SQLiteDatabase
 
         return await SQLiteDatabase.connect(target)

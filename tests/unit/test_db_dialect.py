@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from db.connection import migrations, redact, sqlite_path
+from db.connection import Database, DatabaseError, migrations, redact, sqlite_path
 from db.dialect import DialectError, postgres_ddl, postgres_query, sqlite_query, statements
 
 
@@ -81,3 +81,9 @@ def test_urls_name_the_file_or_hide_the_password() -> None:
     assert sqlite_path("postgresql://h/db") is None
     assert redact("postgresql://bot:s3cret@db:5432/x") == "postgresql://bot:***@db:5432/x"
     assert redact("postgresql://bot@db/x") == "postgresql://bot@db/x"
+
+
+async def test_an_unknown_url_scheme_is_refused_without_its_password() -> None:
+    with pytest.raises(DatabaseError, match="must start with sqlite:/// or postgresql://") as error:
+        await Database.open("mysql://bot:s3cret@db/x")
+    assert "s3cret" not in str(error.value)

@@ -45,11 +45,12 @@ async def test_a_url_opens_the_same_file_as_its_path(tmp_path: Path) -> None:
     first = await Database.open(path)
     await users.upsert(first, 1, 1, "Alex", 0.0)
     await first.close()
-    second = await Database.open(f"sqlite:///{path}")  # sqlite:////tmp/…: absolute
-    try:
-        assert second.path == path and (await users.get(second, 1)) is not None
-    finally:
-        await second.close()
+    for target in (f"sqlite:///{path}", str(path)):  # sqlite:////tmp/…: absolute
+        second = await Database.open(target)
+        try:
+            assert second.path == path and (await users.get(second, 1)) is not None
+        finally:
+            await second.close()
 
 
 async def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
