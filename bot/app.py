@@ -119,7 +119,7 @@ def _post_init(
 ) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
         holds = HoldTimers(clock)
         plan = Plan.from_content(content)
         reminder_service = ReminderService(
@@ -151,7 +151,7 @@ def _post_init(
         await restore_holds(app)
         await reminder_service.start()
         _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
-        log.info("BackCoach is ready (database %s)", settings.database_path)
+        log.info("BackCoach is ready (database %s)", db.label)
 
     return post_init
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
-from db.connection import Database
+from db.connection import Database, Row, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +56,7 @@ _COLUMNS = (
 )
 
 
-def _reminder(row: aiosqlite.Row) -> Reminder:
+def _reminder(row: Row) -> Reminder:
     return Reminder(
         user_id=row["user_id"],
         local_time=row["local_time"],
@@ -72,7 +70,7 @@ def _reminder(row: aiosqlite.Row) -> Reminder:
     )
 
 
-def _due(row: aiosqlite.Row) -> Due:
+def _due(row: Row) -> Due:
     return Due(
         _reminder(row), row["chat_id"], row["first_name"], row["timezone"], row["safety_status"]
     )
@@ -90,8 +88,8 @@ async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
     return row["timezone"], (_reminder(row) if row["local_time"] is not None else None)
 
 
-async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> None:
-    await conn.execute(
+async def _write(tx: Transaction, reminder: Reminder, now: float) -> None:
+    await tx.execute(
         "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "
         "snoozed, last_date, sending_at, message_id, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -124,25 +122,28 @@ async def modify(
     """In one transaction: optionally set the user's zone, read (zone, reminder), call
     `change` (pure; returns the new reminder or None to leave it), write the result.
     Returns the (zone, reminder) now stored; (None, None) if the user has no row."""
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
+        # The user's row, locked (on PostgreSQL; SQLite's transaction already is) so two
+        # changes of one user's reminder run one after the other.
         if zone is not None:
-            await conn.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
-        async with conn.execute(
-            f"SELECT u.timezone, {_COLUMNS} FROM users u "
-            "LEFT JOIN reminders r ON r.user_id = u.user_id WHERE u.user_id = ?",
-            (user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+            await tx.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
+        user = await tx.fetchone(
+            "SELECT timezone FROM users WHERE user_id = ? FOR UPDATE", (user_id,)
+        )
+        if user is None:
             return None, None
-        stored_zone: str | None = row["timezone"]
-        current = _reminder(row) if row["local_time"] is not None else None
+        # ...and the reminder's row, so a sweep's claim waits for this change.
+        row = await tx.fetchone(
+            f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ? FOR UPDATE", (user_id,)
+        )
+        stored_zone: str | None = user["timezone"]
+        current = _reminder(row) if row is not None else None
         new = change(stored_zone, current)
         if new is None or new == current:
             return stored_zone, current
         if new.user_id != user_id:
             raise ValueError("a change must keep the user id")
-        await _write(conn, new, now)
+        await _write(tx, new, now)
         return stored_zone, new
 
 
@@ -195,13 +196,12 @@ async def advance_many(
     One transaction; rows that changed meanwhile are left alone. Returns rows moved."""
     if not updates:
         return 0
-    async with db.transaction() as conn:
-        cursor = await conn.executemany(
+    async with db.transaction() as tx:
+        return await tx.executemany(
             "UPDATE reminders SET next_due = ?, last_date = ?, snoozed = 0, updated_at = ? "
             "WHERE user_id = ? AND next_due = ? AND sending_at IS NULL",
             [(new_due, day, now, uid, old_due) for uid, old_due, new_due, day in updates],
         )
-        return cursor.rowcount
 
 
 async def turn_off(db: Database, user_id: int, now: float) -> None:

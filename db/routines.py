@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import aiosqlite
-
-from db.connection import Database
+from db.connection import Database, IntegrityError
 
 _COLUMNS = (
     "status",
@@ -38,18 +36,14 @@ class AlreadyOpen(Exception):
 
 
 async def create(db: Database, user_id: int, chat_id: int, now: float) -> dict[str, Any]:
-    async with db.transaction() as conn:
-        try:
-            cursor = await conn.execute(
-                "INSERT INTO routine_runs (user_id, chat_id, status, phase, started_at) "
-                "VALUES (?, ?, 'active', 'pain_before', ?)",
-                (user_id, chat_id, now),
-            )
-        except aiosqlite.IntegrityError:
-            raise AlreadyOpen(user_id) from None
-        run_id = cursor.lastrowid
-        async with conn.execute("SELECT * FROM routine_runs WHERE id = ?", (run_id,)) as cur:
-            row = await cur.fetchone()
+    try:
+        row = await db.fetchone(
+            "INSERT INTO routine_runs (user_id, chat_id, status, phase, started_at) "
+            "VALUES (?, ?, 'active', 'pain_before', ?) RETURNING *",
+            (user_id, chat_id, now),
+        )
+    except IntegrityError:
+        raise AlreadyOpen(user_id) from None
     assert row is not None
     return dict(row)
 
@@ -86,13 +80,12 @@ async def save(
     """Write the new state (and the outcome of an exercise that just ended) in one
     transaction; False if someone else changed the routine first."""
     params = [row[column] for column in _COLUMNS] + [row["id"], expected_version]
-    async with db.transaction() as conn:
-        cursor = await conn.execute(_UPDATE, params)
-        if cursor.rowcount != 1:
+    async with db.transaction() as tx:
+        if await tx.execute(_UPDATE, params) != 1:
             return False
         if outcome is not None:
             position, exercise_id, result = outcome
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO exercise_results (run_id, position, exercise_id, outcome, "
                 "recorded_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (run_id, position) DO UPDATE SET outcome = excluded.outcome, "

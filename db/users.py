@@ -51,5 +51,7 @@ async def set_safety(db: Database, user_id: int, status: SafetyStatus | None, no
 
 
 async def forget(db: Database, user_id: int) -> None:
-    """Delete everything stored about a user (tables reference users with ON DELETE CASCADE)."""
+    """Delete everything stored about a user (tables reference users with ON DELETE
+    CASCADE), and make the deleted bytes unreadable in the database files too."""
     await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+    await db.erase_deleted()

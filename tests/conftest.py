@@ -14,6 +14,10 @@ from bot.core.clock import Clock
 from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.runtime.deps import BotApp
 
+# Database engines: `database_url` is SQLite unless a test is marked `@both_engines`
+# (tests/pg.py); then it also runs on a throwaway PostgreSQL started once per session.
+pytest_plugins = ["tests.pg"]
+
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
 
 
@@ -39,12 +43,13 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, tmp_path: Path) -> Settings:
+def settings(emulator: BotApiEmulator, tmp_path: Path, database_url: str) -> Settings:
     # Speed 20: a 20 s hold lasts 1 s of real time (the documented BACKCOACH_SPEED setting).
     return Settings(
         token=TEST_TOKEN,
         api_url=emulator.url,
         database_path=tmp_path / "data" / "bot.sqlite3",
+        database_url=database_url,
         speed=20.0,
     )
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.emulator import ChatUser
 from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import cleared_routine
+from tests.pg import both_engines
+
+pytestmark = both_engines  # storage rules: the same on SQLite and PostgreSQL
 
 
 async def count(bot: BotApp, table: str) -> int:
