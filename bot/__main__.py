@@ -60,9 +60,22 @@ def run_live() -> int:
 
     app = build_application(settings, content=content)
     try:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        if settings.webhook is not None:
+            from bot.serve import run_webhook
+
+            run_webhook(app, settings.webhook)
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except DatabaseError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # webhook mode: the port is taken, or the address is not ours
+        hook = settings.webhook
+        if hook is None:
+            raise
+        return _fail(
+            f"cannot listen on WEBHOOK_LISTEN={hook.listen} WEBHOOK_PORT={hook.port}: "
+            f"{exc.strerror or exc}"
+        )
     return 0
 
 

@@ -34,6 +34,32 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is the one line to show."""
 
 
+# Telegram's rules for setWebhook's `secret_token`: 1-256 characters of A-Z, a-z, 0-9, _ -.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
+DEFAULT_WEBHOOK_PORT = 8080
+# Telegram's own default for setWebhook's max_connections (1-100 allowed).
+DEFAULT_WEBHOOK_MAX_CONNECTIONS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Webhook mode (WEBHOOK_URL set): Telegram POSTs updates to `url`; the bot listens
+    on `listen:port` at the URL's path, behind a TLS-terminating proxy or load balancer."""
+
+    url: str
+    secret: str
+    listen: str = DEFAULT_WEBHOOK_LISTEN
+    port: int = DEFAULT_WEBHOOK_PORT
+    max_connections: int = DEFAULT_WEBHOOK_MAX_CONNECTIONS
+
+    @property
+    def path(self) -> str:
+        """Where updates arrive on this worker: the public URL's path (`/` if none)."""
+        return urlsplit(self.url).path or "/"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     token: str
@@ -48,6 +74,16 @@ class Settings:
     speed: float = 1.0
     # How often the reminder sweep wakes, in (unscaled) seconds.
     reminder_sweep_seconds: float = 60.0
+    # WEBHOOK_URL and friends; None: long polling (the default for one process).
+    webhook: Webhook | None = None
+
+    @property
+    def shares_database(self) -> bool:
+        """True on PostgreSQL: several workers may share the database, so nothing that
+        matters may wait in one process's memory (hold sweep, one reminder sender)."""
+        return self.database_url is not None and self.database_url.lower().startswith(
+            ("postgresql://", "postgres://")
+        )
 
     @property
     def database(self) -> str | Path:
@@ -140,6 +176,65 @@ def _database(env: Mapping[str, str | None], default: Path) -> tuple[Path, str |
     )
 
 
+def _webhook(env: Mapping[str, str | None]) -> Webhook | None:
+    """WEBHOOK_URL and the settings that only mean something with it, checked."""
+    url = _env(env, "WEBHOOK_URL")
+    others = ("WEBHOOK_SECRET", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "WEBHOOK_MAX_CONNECTIONS")
+    if url is None:
+        for name in others:
+            if _env(env, name) is not None:
+                raise ConfigError(
+                    f"{name} is set but WEBHOOK_URL is not (long polling needs neither)."
+                )
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    local = parts.hostname in _LOOPBACK
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise ConfigError(
+            "WEBHOOK_URL must be the public HTTPS address Telegram posts to, such as "
+            "https://bot.example.com/telegram (plain http only on 127.0.0.1, for tests)."
+        )
+    secret = _env(env, "WEBHOOK_SECRET")
+    if secret is None:
+        raise ConfigError(
+            "WEBHOOK_SECRET is not set: webhook mode needs one (1-256 characters of "
+            "A-Z, a-z, 0-9, _ and -), e.g. from: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'."
+        )
+    if not _SECRET_RE.fullmatch(secret):
+        # Never echo it: it is a password.
+        raise ConfigError(
+            "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)."
+        )
+    port_raw = _env(env, "WEBHOOK_PORT")
+    port = DEFAULT_WEBHOOK_PORT
+    if port_raw is not None:
+        port = int(port_raw) if port_raw.isdigit() else -1
+        if not 1 <= port <= 65535:
+            raise ConfigError(
+                f"WEBHOOK_PORT must be a port number from 1 to 65535, got {port_raw!r}."
+            )
+    most_raw = _env(env, "WEBHOOK_MAX_CONNECTIONS")
+    most = DEFAULT_WEBHOOK_MAX_CONNECTIONS
+    if most_raw is not None:
+        most = int(most_raw) if most_raw.isdigit() else -1
+        if not 1 <= most <= 100:
+            raise ConfigError(
+                f"WEBHOOK_MAX_CONNECTIONS must be a whole number from 1 to 100, got {most_raw!r}."
+            )
+    listen = _env(env, "WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN
+    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}", listen):
+        raise ConfigError(
+            "WEBHOOK_LISTEN must be an address to listen on (127.0.0.1, 0.0.0.0, ::), "
+            f"got {listen!r}."
+        )
+    return Webhook(url=url, secret=secret, listen=listen, port=port, max_connections=most)
+
+
 def load_environment(env_file: Path | None = Path(".env")) -> dict[str, str | None]:
     """The process environment over the optional `.env` file (the environment wins)."""
     merged: dict[str, str | None] = {}
@@ -178,6 +273,7 @@ def load_settings(
     sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
     database_path, database_url = _database(env, default_database)
+    webhook = _webhook(env)
     return Settings(
         token=token,
         api_url=api_url,
@@ -186,4 +282,5 @@ def load_settings(
         log_level=log_level,
         speed=speed,
         reminder_sweep_seconds=sweep,
+        webhook=webhook,
     )

@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.emulator.webhook import WebhookDelivery, WebhookRejected, WebhookSetting
+
 BOT_ID = 7_000_000_001
 BOT_USER = {
     "id": BOT_ID,
@@ -257,6 +259,7 @@ class BotApiEmulator:
         flood_limit_per_second: float | None = None,
         flood_retry_after: int = 1,
         per_chat_limit_per_second: float | None = None,
+        webhook_targets: list[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -291,6 +294,10 @@ class BotApiEmulator:
         self._send_times: deque[float] = deque()
         self._chat_send_times: dict[int, deque[float]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
+        # Webhook mode (after setWebhook): updates are POSTed, to `webhook_targets` in
+        # turn if given (a load balancer's upstreams), else to the webhook's URL.
+        self.webhook_targets = webhook_targets
+        self.webhook: WebhookDelivery | None = None
         # Set by `stop()`: open long polls answer at once instead of running out their
         # timeout (a stopped bot has already cancelled its request; without this the
         # server's shutdown would wait for it, up to the whole poll timeout).
@@ -318,6 +325,8 @@ class BotApiEmulator:
 
     async def stop(self) -> None:
         self._closing = True
+        if self.webhook is not None:
+            await self.webhook.close()
         async with self._changed:
             self._changed.notify_all()
         if self._runner is not None:
@@ -328,6 +337,9 @@ class BotApiEmulator:
 
     async def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        if self.webhook is not None:
+            self.webhook.submit({"update_id": update_id, **update})
+            return update_id
         self._updates.append({"update_id": update_id, **update})
         async with self._changed:
             self._changed.notify_all()
@@ -540,7 +552,32 @@ class BotApiEmulator:
         return BOT_USER
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            await self.webhook.close()
+            self.webhook = None
         return True
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        """Store the webhook; pending and later updates are POSTed (bot/emulator/webhook.py)."""
+        try:
+            setting = WebhookSetting.from_params(params)
+        except WebhookRejected as exc:
+            raise ApiError(400, str(exc)) from None
+        if self.webhook is not None and self.webhook.setting == setting:
+            return True  # every worker sets the same webhook: nothing changes
+        if self.webhook is not None:
+            await self.webhook.close()
+        self.webhook = WebhookDelivery(setting, self.webhook_targets)
+        pending, self._updates = self._updates, []
+        for update in pending:
+            self.webhook.submit(update)
+        return True
+
+    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        if self.webhook is None:
+            return {"url": "", "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}  # fmt: skip
+        return self.webhook.setting.info(self.webhook.pending)
 
     async def _m_close(self, params: dict[str, Any]) -> Any:
         return True
@@ -560,6 +597,12 @@ class BotApiEmulator:
         return self.commands
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)

@@ -180,3 +180,60 @@ def test_an_unreachable_postgresql_stops_start_up_with_one_line(tmp_path: Path) 
     assert "Cannot reach PostgreSQL at postgresql://bot:***@127.0.0.1" in result.stderr
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- webhook mode --------------------------------------------------------------------------
+
+HOOK = {"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/telegram"}
+
+
+def test_without_webhook_url_the_bot_polls() -> None:
+    assert load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}).webhook is None
+
+
+def test_a_webhook_has_a_secret_a_port_and_listens_on_the_urls_path() -> None:
+    settings = load_settings({**HOOK, "WEBHOOK_SECRET": "abc_DEF-123", "WEBHOOK_PORT": "9000"})
+    hook = settings.webhook
+    assert hook is not None
+    assert (hook.url, hook.secret, hook.port, hook.path) == (
+        "https://bot.example.com/telegram", "abc_DEF-123", 9000, "/telegram",
+    )  # fmt: skip
+    assert (hook.listen, hook.max_connections) == ("127.0.0.1", 40)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"WEBHOOK_URL": "https://bot.example.com/telegram"}, "WEBHOOK_SECRET"),
+        ({**HOOK, "WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
+        ({**HOOK, "WEBHOOK_SECRET": "x" * 257}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_URL": "http://bot.example.com/t", "WEBHOOK_SECRET": "s"}, "WEBHOOK_URL"),
+        ({"WEBHOOK_URL": "bot.example.com", "WEBHOOK_SECRET": "s"}, "WEBHOOK_URL"),
+        ({**HOOK, "WEBHOOK_SECRET": "s", "WEBHOOK_PORT": "http"}, "WEBHOOK_PORT"),
+        ({**HOOK, "WEBHOOK_SECRET": "s", "WEBHOOK_PORT": "70000"}, "WEBHOOK_PORT"),
+        ({**HOOK, "WEBHOOK_SECRET": "s", "WEBHOOK_MAX_CONNECTIONS": "0"}, "MAX_CONNECTIONS"),
+        ({**HOOK, "WEBHOOK_SECRET": "s", "WEBHOOK_LISTEN": "a b"}, "WEBHOOK_LISTEN"),
+        ({"WEBHOOK_SECRET": "s"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_PORT": "8080"}, "WEBHOOK_PORT"),
+    ],
+)
+def test_a_bad_webhook_setting_names_its_variable_in_one_line(
+    env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=named) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env})
+    assert "\n" not in str(error.value)
+    assert "has spaces" not in str(error.value)  # a secret is never echoed
+
+
+def test_plain_http_is_only_for_a_webhook_on_this_machine() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "http://127.0.0.1:8080/t",
+           "WEBHOOK_SECRET": "s"}  # fmt: skip
+    hook = load_settings(env).webhook
+    assert hook is not None and hook.path == "/t"
+
+
+def test_only_postgresql_is_a_database_workers_share() -> None:
+    assert not load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}).shares_database
+    shared = {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "postgresql://u:p@db/backcoach"}
+    assert load_settings(shared).shares_database
