@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 # runs `make lock` and wherever; each pinned version lists the hashes of all its files.
 LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: run test lock bench bench-holds bench-reminders bench-answers bench-progress bench-db playground pictures clean
+.PHONY: run test lock cluster bench-cluster bench bench-holds bench-reminders bench-answers bench-progress bench-db playground pictures clean
 
 # Exactly the locked versions, checked against their hashes; then the project itself,
 # editable, built by the locked setuptools (no download of a build environment).
@@ -37,6 +37,11 @@ run: $(STAMP)
 # The playground on purpose, token or not: make playground ARGS="--speed 10"
 playground: $(STAMP)
 	$(PY) -m bot playground $(ARGS)
+
+# PostgreSQL, two webhook workers and the emulator as their load balancer, with a chat:
+# make cluster ARGS="--workers 3 --speed 10"
+cluster: $(STAMP)
+	$(PY) -m bot cluster $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check bot db tests bench setup.py

@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Run BackCoach live, or try it in a local playground without Telegram.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,playground}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,playground,cluster}")
     commands.add_parser(
         "run",
         help="run live with TELEGRAM_BOT_TOKEN (the default; "
@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
         help="where photos and animations the bot sends are saved (default: data/playground-media)",
     )
     playground.add_argument("--name", help="your first name in the chat (default: your login)")
+    from bot.cluster import cluster_parser
+
+    cluster_parser(commands)
     return parser
 
 
@@ -132,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in (None, "run"):
         return run_live()
+    if args.command == "cluster":
+        from bot.cluster import run_cluster
+
+        return run_cluster(args)
     from bot.playground import PlaygroundOptions, run_playground
 
     return run_playground(

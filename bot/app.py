@@ -66,6 +66,7 @@ from bot.services.routine import RoutineService
 from bot.services.setup import SetupService
 from bot.services.users import UserService
 from bot.views.answers import AnswerTexts
+from bot.workers import start_shared_duties, stop_shared_duties
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -148,9 +149,13 @@ def _post_init(
         # The city index (about a second of work) loads in a worker thread, not awaited:
         # start-up is no slower, and the first place lookup rarely waits.
         threading.Thread(target=places.warm, name="places-warm", daemon=True).start()
-        await restore_holds(app)
-        await reminder_service.start()
-        _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
+        if settings.shares_database:  # several workers may share it: bot/workers.py
+            await start_shared_duties(app, deps_of(app), settings)
+        else:
+            await restore_holds(app)
+            await reminder_service.start()
+            interval = clock.real_seconds(settings.reminder_sweep_seconds)
+            _schedule_sweep(app, reminder_service, interval)
         log.info("BackCoach is ready (database %s)", db.label)
 
     return post_init
@@ -180,6 +185,7 @@ def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval
 
 async def _post_stop(app: BotApp) -> None:
     """After updates stop, before the HTTP client closes: let reminder sends finish."""
+    await stop_shared_duties(app)
     await deps_of(app).reminders.stop()
 
 

@@ -201,6 +201,9 @@ def start(
         user=uid,
         group=gid,
         extra_groups=groups,
+        # Its own session: Ctrl-C in the terminal reaches only its owner, which stops it
+        # last (the local cluster's workers first).
+        start_new_session=True,
     )
     log.close()
     server = LocalPostgres(folder=folder, port=port, password=password, process=process, host=host)

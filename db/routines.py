@@ -186,3 +186,22 @@ async def last_finished_at(db: Database, user_id: int) -> float | None:
         (user_id,),
     )
     return None if row is None or row["ended_at"] is None else float(row["ended_at"])
+
+
+async def claim_overdue_holds(db: Database, ended_before: float, limit: int) -> list[int]:
+    """Several workers: claim up to `limit` active holds that ended before `ended_before`
+    and whose release nobody announced (their worker died or lags), oldest first, and
+    return their ids. The claim bumps the version, so a release already on its way
+    elsewhere (loaded at the old version) stands down and the claimer's release applies;
+    rows another worker is claiming at this moment are skipped (`FOR UPDATE SKIP
+    LOCKED`). An index walk of `routine_runs_holding`, cheap to run every second."""
+    rows = await db.claim(
+        "routine_runs",
+        key="id",
+        where="hold_ends_at IS NOT NULL AND hold_ends_at <= ? AND status = 'active'",
+        set_="version = version + 1",
+        params=(ended_before,),
+        order_by="hold_ends_at",
+        limit=limit,
+    )
+    return [int(row["id"]) for row in rows]

@@ -24,6 +24,9 @@ from db.local_postgres import LocalPostgres, start
 
 ENGINES = ("sqlite", "postgresql")
 both_engines = pytest.mark.parametrize("database_url", ENGINES, indirect=True)
+# For a test of what differs on purpose when the database is shared (PostgreSQL means
+# several workers may share it: bot/workers.py), e.g. what a restart does to holds.
+only_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 _schemas = itertools.count(1)
 

@@ -17,6 +17,7 @@ from bot.core.routine import Action, RoutineState, Status, Transition
 from bot.handlers.callbacks import markup
 from bot.handlers.messages import current_screen, edit, send
 from bot.runtime.deps import BotApp, BotContext
+from bot.runtime.holds import MISFIRE_GRACE_SECONDS
 from bot.views import routine as view
 
 log = logging.getLogger(__name__)
@@ -134,3 +135,29 @@ async def _restore_hold(context: BotContext, state: RoutineState) -> None:
             )
         except BadRequest as exc:
             log.info("routine %s: could not update the countdown (%s)", state.run_id, exc)
+
+
+async def take_over(context: BotContext, state: RoutineState) -> None:
+    """Several workers: the hold sweep claimed a hold whose own worker never released it
+    (it died, or lags). Announce it through the timer's path, as if this worker had armed
+    it; one more than `MISFIRE_GRACE_SECONDS` late is closed quietly, as after a restart."""
+    assert state.hold_ends_at is not None
+    if state.hold_ends_at >= context.deps.now() - MISFIRE_GRACE_SECONDS:
+        arm(context, state, state.message_id or 0, ticks=False)
+    else:
+        await _restore_hold(context, state)
+
+
+async def close_forgotten_holds(app: BotApp, ended_before: float) -> None:
+    """Several workers, at a worker's start-up: holds that ended before `ended_before`
+    and are still running were announced by no one, so no worker was up when they ended
+    (a live one's sweep would have): close them quietly, as `restore_holds` does after a
+    restart. Later ones are left to their own worker's timer or the sweep."""
+    context = BotContext(app)
+    for state in await context.deps.routines.holding():
+        assert state.hold_ends_at is not None
+        if state.status is Status.ACTIVE and state.hold_ends_at < ended_before:
+            try:
+                await _restore_hold(context, state)
+            except Exception:  # one broken routine must not keep the worker from starting
+                log.exception("routine %s: could not close its hold", state.run_id)

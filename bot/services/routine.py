@@ -141,6 +141,16 @@ class RoutineService:
                 states.append(state)
         return states
 
+    async def claim_overdue_holds(self, ended_before: float, limit: int) -> list[RoutineState]:
+        """Holds that ended before `ended_before` with no release saved, claimed for this
+        worker (see `db.routines.claim_overdue_holds`): the hold sweep announces them."""
+        states = []
+        for run_id in await routines.claim_overdue_holds(self.db, ended_before, limit):
+            state = await self.load(run_id)
+            if state is not None and state.holding:
+                states.append(state)
+        return states
+
     def seconds_left(self, state: RoutineState) -> float:
         """A running hold's time left, as the user reads it (speed applied back)."""
         assert state.hold_ends_at is not None

@@ -30,6 +30,7 @@ from tests.e2e.test_reminders import (  # the fixtures and helpers of the remind
     stored,
     sweep_at,
 )
+from tests.pg import both_engines
 
 __all__ = ["app", "clock"]  # fixtures, used by name
 
@@ -182,6 +183,7 @@ async def test_something_else_at_the_days_question_asks_again(
     assert "on weekdays at 07:30" in (await user.expect_edit("Done")).plain
 
 
+@both_engines  # the set-up's open question is a row
 async def test_the_set_up_survives_a_restart(
     start_bot: BotStarter, app: BotApp, user: ChatUser, clock: FakeClock
 ) -> None:

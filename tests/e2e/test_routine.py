@@ -13,12 +13,14 @@ from bot.emulator import BotApiEmulator, ChatUser
 from bot.runtime.deps import BotApp, deps_of
 from db import routines
 from tests.conftest import BotStarter, cleared_routine, next_step, skip_to
+from tests.pg import both_engines, only_sqlite
 
 
 def deps(app: BotApp):  # type: ignore[no-untyped-def]
     return deps_of(app)
 
 
+@both_engines  # storage rules: versioned saves, one open routine, restarts
 async def test_user_walks_the_whole_routine_with_timed_holds(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:
@@ -126,6 +128,7 @@ async def test_pause_and_resume_keeps_the_step(bot: BotApp, user: ChatUser) -> N
     assert "Step 2 of 4" in (await user.expect_edit()).plain
 
 
+@both_engines  # storage rules: versioned saves, one open routine, restarts
 async def test_stop_ends_the_routine_and_old_buttons_then_change_nothing(
     bot: BotApp, user: ChatUser
 ) -> None:
@@ -179,6 +182,7 @@ async def test_pain_that_rises_or_is_high_gets_stop_advice(
     assert f"Pain: {before} → {after}" in summary
 
 
+@both_engines  # storage rules: versioned saves, one open routine, restarts
 async def test_routine_during_a_routine_offers_resume_or_start_over(
     bot: BotApp, user: ChatUser
 ) -> None:
@@ -205,6 +209,7 @@ async def test_cancel_stops_the_routine(bot: BotApp, user: ChatUser) -> None:
     assert "nothing to cancel" in (await user.expect_message()).plain
 
 
+@both_engines  # storage rules: versioned saves, one open routine, restarts
 async def test_routine_survives_a_restart_of_the_bot(start_bot: BotStarter, user: ChatUser) -> None:
     app = await start_bot()
     await cleared_routine(user)
@@ -218,6 +223,7 @@ async def test_routine_survives_a_restart_of_the_bot(start_bot: BotStarter, user
     assert "Step 3 of 4" in (await user.expect_edit()).plain
 
 
+@both_engines  # storage rules: versioned saves, one open routine, restarts
 async def test_a_hold_running_across_a_restart_still_gets_its_release(
     start_bot: BotStarter, user: ChatUser
 ) -> None:
@@ -234,6 +240,7 @@ async def test_a_hold_running_across_a_restart_still_gets_its_release(
     await user.expect_message("Release now", timeout=8)
 
 
+@only_sqlite  # a shared database's rule: tests/e2e/test_workers.py
 async def test_a_hold_that_ended_while_the_bot_was_down_is_not_announced_late(
     start_bot: BotStarter, user: ChatUser
 ) -> None:
