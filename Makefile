@@ -71,5 +71,9 @@ bench-progress: $(STAMP)
 bench-db: $(STAMP)
 	$(PY) -m bench.db
 
+# Webhook workers on SQLite and PostgreSQL: updates/s, holds, reminders (about 4 min).
+bench-cluster: $(STAMP)
+	$(PY) -m bench.cluster
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -308,3 +308,35 @@ async def _chat(cluster: LocalCluster, lines: list[str]) -> None:
     )
     banner = [*lines, "Chat below: say /start. /quit or Ctrl-D stops the cluster."]
     await chat.run(sys.stdin, banner=banner)
+
+
+# -- for tests and the benchmark -----------------------------------------------------------
+
+
+async def seed_due_reminders(
+    database_url: str, count: int, *, due_at: float, first_user_id: int = 500_000
+) -> list[int]:
+    """`count` people who passed the safety check, in UTC, each with a daily reminder
+    due at `due_at`: a burst for the reminder sender. Returns their user ids (= chat ids)."""
+    from datetime import UTC, datetime
+
+    from db.connection import Database
+
+    local_time = datetime.fromtimestamp(due_at, UTC).strftime("%H:%M")
+    ids = list(range(first_user_id, first_user_id + count))
+    db = await Database.open(database_url)
+    try:
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO users (user_id, chat_id, first_name, created_at, safety_status, "
+                "safety_at, timezone) VALUES (?, ?, ?, ?, 'cleared', ?, 'UTC')",
+                [(uid, uid, f"User {uid}", due_at - 86400, due_at - 86400) for uid in ids],
+            )
+            await tx.executemany(
+                "INSERT INTO reminders (user_id, local_time, weekdays_only, next_due, snoozed, "
+                "updated_at) VALUES (?, ?, 0, ?, 0, ?)",
+                [(uid, local_time, due_at, due_at - 86400) for uid in ids],
+            )
+    finally:
+        await db.close()
+    return ids
