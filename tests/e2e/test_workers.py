@@ -9,6 +9,7 @@ every second.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ import pytest
 
 from bot.cluster import LocalCluster, seed_due_reminders
 from bot.emulator import ChatUser
-from bot.emulator.server import BotApiEmulator
+from bot.emulator.server import BotApiEmulator, Event
 from db.connection import Database
 from tests.conftest import cleared_routine
 
@@ -55,6 +56,10 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     database = await Database.open(database_url)
     yield database
     await database.close()
+
+
+def answers(query_id: str, event: Event) -> bool:
+    return event.kind == "answer" and event.callback_query_id == query_id
 
 
 def delivered_to(emulator: BotApiEmulator) -> dict[int, str]:
@@ -103,7 +108,7 @@ async def test_one_press_delivered_to_both_workers_at_once_applies_once(
     first = await user.press_nowait(data, card)
     second = await user.press_nowait(data, card)
     for query in (first, second):
-        await emulator.wait_for(lambda e, q=query: e.kind == "answer" and e.callback_query_id == q)
+        await emulator.wait_for(functools.partial(answers, query))
     after = await db.fetchone("SELECT step_index, version FROM routine_runs")
     assert after is not None
     assert (after["step_index"], after["version"]) == (
