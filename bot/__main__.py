@@ -1,4 +1,5 @@
-"""`python -m bot`: run the bot live (long polling), or the local playground.
+"""`python -m bot`: run the bot live (long polling, or webhook mode when WEBHOOK_URL is
+set), the local playground, or a local cluster (`python -m bot cluster`).
 
 With no TELEGRAM_BOT_TOKEN on an interactive terminal, `python -m bot` opens the playground
 instead of failing, so the README's first command works on a fresh clone. Anywhere else (a
