@@ -77,28 +77,25 @@ async def test_the_worker_sets_its_webhook_and_answers_what_telegram_posts(
     assert emulator.webhook is not None and len(emulator.webhook.stats.delivered) == 2
 
 
-@pytest.mark.parametrize(
-    "headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET[:-1]}, {SECRET_HEADER: ""}]
-)
 async def test_a_request_without_the_right_secret_is_refused_and_never_handled(
-    emulator: BotApiEmulator,
-    worker: tuple[BotApp, WebhookServer],
-    headers: dict[str, str],
+    emulator: BotApiEmulator, worker: tuple[BotApp, WebhookServer]
 ) -> None:
     _, server = worker
     mallory = ChatUser(emulator, user_id=666, first_name="Mallory")
-    async with aiohttp.ClientSession() as http, http.post(
-        server.url, data=json.dumps(an_update(9001, 666, "/start")),
-        headers={"Content-Type": "application/json", **headers},
-    ) as answer:  # fmt: skip
-        assert answer.status == 403
-    # The same chat then really writes: updates are handled in order, so had the forged
+    forged = json.dumps(an_update(9001, 666, "/start"))
+    wrong = [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET[:-1]}, {SECRET_HEADER: ""}]
+    async with aiohttp.ClientSession() as http:
+        for headers in wrong:
+            headers = {"Content-Type": "application/json", **headers}
+            async with http.post(server.url, data=forged, headers=headers) as answer:
+                assert answer.status == 403
+    # The same chat then really writes: updates are handled in order, so had a forged
     # /start been handled, its greeting would come before this answer.
     await mallory.send("/help")
     reply = await mallory.expect_message()
-    assert "/routine" in reply.plain and "BackCoach" not in reply.plain.split("\n")[0]
-    assert [e.kind for e in emulator.chat_events(666, "send")] == ["send"]
-    assert server.stats.forbidden == 1 and server.stats.accepted == 1
+    assert "/routine" in reply.plain
+    assert len(emulator.chat_events(666, "send")) == 1
+    assert server.stats.forbidden == len(wrong) and server.stats.accepted == 1
 
 
 async def test_a_body_that_is_not_an_update_is_a_400(
