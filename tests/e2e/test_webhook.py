@@ -112,19 +112,24 @@ async def test_a_body_that_is_not_an_update_is_a_400(
     assert server.stats.malformed == 3 and server.stats.accepted == 0
 
 
-async def test_healthz_says_ok_while_the_database_answers_and_503_when_it_does_not(
+async def test_healthz_says_ok_while_the_schema_is_current_and_503_when_it_is_not(
     worker: tuple[BotApp, WebhookServer],
 ) -> None:
     app, server = worker
+    db = deps_of(app).db
     health = server.url.rsplit("/", 1)[0] + "/healthz"
     async with aiohttp.ClientSession() as http:
         async with http.get(health) as answer:
             assert answer.status == 200
             body = await answer.json()
-        engine = deps_of(app).db.engine
-        assert body == {"ok": True, "database": engine, "schema": len(migrations())}
+        assert body == {"ok": True, "database": db.engine, "schema": len(migrations())}
 
-        await deps_of(app).db.close()
+        # A newer worker migrated the database (a rolling upgrade): this one must leave
+        # the balancer's pool.
+        if db.engine == "sqlite":
+            await db.execute(f"PRAGMA user_version = {len(migrations()) + 1}")
+        else:
+            await db.execute("UPDATE schema_version SET version = version + 1")
         async with http.get(health) as answer:
             assert answer.status == 503
-            assert "database" in (await answer.json())["reason"]
+            assert "expects" in (await answer.json())["reason"]
