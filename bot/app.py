@@ -18,6 +18,7 @@ from bot.core.routine import Plan
 from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
 from bot.holds import HoldTimers
 from bot.reminders import ReminderService
+from bot.sending import SEND_READ_TIMEOUT
 from bot.tracking_bot import AnswerTrackingBot
 from db.connection import Database
 
@@ -76,8 +77,9 @@ def build_application(
                 base_url=settings.bot_url,
                 base_file_url=settings.file_url,
                 defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
-                # What the builder would make: a pool for replies, one for getUpdates.
-                request=HTTPXRequest(connection_pool_size=256),
+                # A pool for replies, one for getUpdates. Sends wait longer for an
+                # answer than PTB's 5 s: a slow answer is not retried (bot/sending.py).
+                request=HTTPXRequest(connection_pool_size=256, read_timeout=SEND_READ_TIMEOUT),
                 get_updates_request=HTTPXRequest(),
             )
         )

@@ -11,10 +11,11 @@ Exactly once per user and scheduled day:
   is still due as the sweep saw it. After Telegram accepted the message, one transaction
   stores the sent-mark (`last_date`), computes and stores the next due instant, and
   clears the claim.
-- A send that failed (429, network error, timeout) releases the claim: the reminder stays
-  due and is retried until it is really sent, as the issue asks. One trade-off remains:
-  a read timeout after Telegram already accepted the message is indistinguishable from
-  a lost request, so that rare case can deliver the reminder twice.
+- A send that surely did not reach Telegram (429, no connection) releases the claim: the
+  reminder stays due and is retried until it is really sent. A send that may have reached
+  it (a read timeout, a connection dropped after the request was written) counts as sent:
+  Telegram has no idempotency key, and a retry would deliver a slow-answered reminder
+  twice (`bot.sending.never_sent`; README, "Limits we chose").
 - A claim still set at start-up means the process died *during* the HTTP call: we cannot
   know whether Telegram got it, and a duplicate is worse than one missed nudge, so it
   counts as sent and is advanced. That window is one HTTP call; a crash anywhere else
@@ -43,7 +44,7 @@ from bot.core import schedule
 from bot.core.text import esc
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.core.timezones import is_valid_zone
-from bot.sending import PacedSender
+from bot.sending import PacedSender, never_sent
 from db import reminders, routines
 from db.reminders import Due, Reminder
 
@@ -304,7 +305,8 @@ class ReminderService:
         return attempt
 
     async def _deliver(self, due: Due) -> None:
-        """One try at sending `due`; raises RetryAfter/NetworkError for the queue to retry."""
+        """One try at sending `due`; raises RetryAfter, or a NetworkError that never left,
+        for the queue to retry."""
         db, bot = self.deps.db, self._bot
         assert bot is not None and due.reminder.next_due is not None
         now_dt = self._now()
@@ -334,9 +336,17 @@ class ReminderService:
                 log.error("reminder for user %s rejected: %s", due.reminder.user_id, exc)
                 await self._mark_sent(due, claimed_at, self._now())
             return
-        except NetworkError:
-            await reminders.release(db, due.reminder.user_id, claimed_at)
-            raise
+        except NetworkError as exc:
+            if never_sent(exc):
+                await reminders.release(db, due.reminder.user_id, claimed_at)
+                raise
+            log.warning(
+                "reminder for user %s may have reached Telegram (%s); counted as sent",
+                due.reminder.user_id,
+                exc,
+            )
+            await self._mark_sent(due, claimed_at, self._now())
+            return
         except asyncio.CancelledError:
             raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
         except Exception:

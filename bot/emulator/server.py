@@ -50,6 +50,7 @@ class _SlowAnswers:
     fraction: float
     methods: tuple[str, ...]
     rng: random.Random
+    times: int | None = None
 
 
 class ApiError(Exception):
@@ -361,8 +362,10 @@ class BotApiEmulator:
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
             return web.json_response(body, status=exc.code)
-        except ConnectionResetError:
-            raise
+        except ConnectionResetError:  # a simulated network fault: no answer at all
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
         return web.json_response({"ok": True, "result": result})
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> ApiError | None:
@@ -491,11 +494,12 @@ class BotApiEmulator:
         fraction: float = 1.0,
         methods: tuple[str, ...] = SEND_METHODS,
         seed: int = 0,
+        times: int | None = None,
     ) -> None:
-        """Answer `fraction` of the calls of `methods` only after `delay` seconds. The
-        message is delivered (recorded) at once, as Telegram does when only its answer is
-        slow: a client that gave up waiting cannot know it arrived."""
-        self._slow = _SlowAnswers(delay, fraction, methods, random.Random(seed))
+        """Answer `fraction` of the calls of `methods` (at most `times` of them) only after
+        `delay` seconds. The message is delivered (recorded) at once, as Telegram does when
+        only its answer is slow: a client that gave up waiting cannot know it arrived."""
+        self._slow = _SlowAnswers(delay, fraction, methods, random.Random(seed), times)
 
     def answer_promptly(self) -> None:
         self._slow = None
@@ -525,8 +529,11 @@ class BotApiEmulator:
         """After a method took effect: maybe answer late, maybe never."""
         slow = self._slow
         if slow is not None and method in slow.methods and slow.rng.random() < slow.fraction:
-            self.slow_answered += 1
-            await asyncio.sleep(slow.delay)
+            if slow.times is not None and self.slow_answered >= slow.times:
+                self._slow = None
+            else:
+                self.slow_answered += 1
+                await asyncio.sleep(slow.delay)
         for index, (name, when, times) in enumerate(self._lost_answers):
             if name == method and when(params):
                 if times <= 1:
