@@ -33,7 +33,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import ConfigError, Settings, load_environment, load_settings
 from bot.content import ContentError, load_content
-from bot.logs import configure_logging
+from bot.logs import configure_logging, expand_secrets, mask, redact_tracebacks
 from db.connection import Database, DatabaseError
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def _reason(exc: TelegramError) -> str:
 
 def _fail(message: str, secret: str | None = None) -> int:
     if secret:
-        message = message.replace(secret, "<token>")
+        message = mask(message, expand_secrets([secret]))
     print(f"backcoach: {message}", file=sys.stderr)
     return 2
 
@@ -142,7 +142,7 @@ def _poll_until_stopped(app: BotApp) -> None:
     def deadline() -> None:
         stopping.wait()
         if not finished.wait(STOP_DEADLINE):
-            _cut_short(f"shut-down took longer than {STOP_DEADLINE:.0f} s")
+            _cut_short(f"shut-down took longer than {STOP_DEADLINE:g} s")
 
     watchdog = threading.Thread(target=deadline, name="stop-deadline", daemon=True)
     watchdog.start()
@@ -192,6 +192,7 @@ def run_live() -> int:
     except DatabaseError as exc:
         return _fail(str(exc))
     configure_logging(settings.log_level, [settings.token])
+    redact_tracebacks([settings.token])
     try:
         asyncio.run(check_bot_api(settings))
     except StartupError as exc:
