@@ -31,16 +31,34 @@ from bot import places
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.answers import AnswerMatcher
-from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicButton
+from bot.core.buttons import (
+    ForgetButton,
+    PicturesButton,
+    RoutineButton,
+    SafetyButton,
+    TopicButton,
+)
 from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
+from bot.handlers import (
+    errors,
+    help,
+    pictures,
+    privacy,
+    questions,
+    reminders,
+    routine,
+    safety,
+    start,
+)
 from bot.handlers.callbacks import matches
 from bot.handlers.holds import restore_holds
+from bot.media.figures import MediaLibrary
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
 from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import PacedSender
 from bot.runtime.tracking_bot import AnswerTrackingBot
+from bot.services.media import MediaService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.users import UserService
@@ -74,6 +92,8 @@ def handlers() -> list[Handler]:
         CommandHandler("ask", questions.ask),
         CommandHandler("why", questions.why),
         CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
+        CommandHandler("pictures", pictures.pictures_command),
+        CallbackQueryHandler(pictures.on_button, pattern=matches(PicturesButton)),
         # Free text after every conversation: a typed answer the set-up waits for wins.
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, questions.on_text
@@ -88,13 +108,18 @@ def handlers() -> list[Handler]:
 
 
 def _post_init(
-    settings: Settings, content: Content, clock: ScaledClock, matcher: AnswerMatcher
+    settings: Settings,
+    content: Content,
+    clock: ScaledClock,
+    matcher: AnswerMatcher,
+    library: MediaLibrary,
 ) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
         db = await Database.open(settings.database_path)
         holds = HoldTimers(clock)
         plan = Plan.from_content(content)
+        media = MediaService(db, library, clock)
         reminder_service = ReminderService(
             db,
             clock,
@@ -114,11 +139,14 @@ def _post_init(
                 users=UserService(db, clock),
                 routines=RoutineService(db, plan, clock, holds.cancel),
                 reminders=reminder_service,
+                media=media,
             ),
         )
         await help.set_commands(app)
         await restore_holds(app)
         await reminder_service.start()
+        # Pictures missing from the cache are drawn in a worker thread; meanwhile, text.
+        media.start()
         _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
         log.info("BackCoach is ready (database %s)", settings.database_path)
 
@@ -149,7 +177,9 @@ def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval
 
 async def _post_stop(app: BotApp) -> None:
     """After updates stop, before the HTTP client closes: let reminder sends finish."""
-    await deps_of(app).reminders.stop()
+    deps = deps_of(app)
+    await deps.reminders.stop()
+    await deps.media.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -163,10 +193,14 @@ def build_application(
     *,
     content: Content | None = None,
     clock: Clock | None = None,
+    media: MediaLibrary | None = None,
 ) -> BotApp:
     """Build the bot. Nothing touches the network or the database until `initialize()`
-    and `post_init` run (run_polling does both; tests use `start_application`)."""
+    and `post_init` run (run_polling does both; tests use `start_application`). `media`:
+    the exercise pictures (by default loaded from content, cached in settings.media_path)."""
     content = content if content is not None else load_content()
+    if media is None:
+        media = MediaLibrary.load(settings.media_path, content)
     scaled = ScaledClock(settings.speed, clock)
     app = cast(
         BotApp,
@@ -183,7 +217,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init(settings, content, scaled, AnswerMatcher(content)))
+        .post_init(_post_init(settings, content, scaled, AnswerMatcher(content), media))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),

@@ -43,6 +43,8 @@ class Settings:
     speed: float = 1.0
     # How often the reminder sweep wakes, in (unscaled) seconds.
     reminder_sweep_seconds: float = 60.0
+    # Where the exercise pictures are drawn and kept; None: `media` next to the database.
+    media_dir: Path | None = None
 
     @property
     def bot_url(self) -> str:
@@ -53,6 +55,10 @@ class Settings:
     def file_url(self) -> str:
         """Root of file downloads: `{api}/file/bot<token>/<path>`."""
         return f"{self.api_url}/file/bot"
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.database_path.parent / "media"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -130,6 +130,13 @@ class SetZone:
 
 
 @dataclass(frozen=True, slots=True)
+class PicturesButton:
+    """The exercise pictures: "Text only" under a picture (show=False), or "Pictures on"."""
+
+    show: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """Anything the codec could not read: forged, truncated, or from an old version."""
 
@@ -144,5 +151,6 @@ Payload = (
     | ReminderPayload
     | ReminderButton
     | ZonePayload
+    | PicturesButton
     | Unknown
 )

@@ -7,7 +7,7 @@ button is built. `decode` never raises: forged, truncated or out-of-range data i
 
 Wire formats (kept stable so buttons on old messages keep working after a deploy):
 `r:<run>:<version>:<tap>[score]`, `s:<choice>`, `f:yes|no`, `q:<topic>`, `m:…` reminders,
-`z:ask|set:<zone>`.
+`z:ask|set:<zone>`, `i:on|off` pictures.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bot.core.buttons import (
     Payload,
     PickDays,
     PickTime,
+    PicturesButton,
     ReminderButton,
     ReminderTap,
     Resume,
@@ -90,6 +91,8 @@ def _encode(payload: Payload) -> str:
             return "z:ask"
         case SetZone(zone):
             return f"z:set:{zone}"
+        case PicturesButton(show):
+            return "i:on" if show else "i:off"
     raise ValueError(f"no callback data for {payload!r}")
 
 
@@ -169,6 +172,8 @@ def decode(data: object) -> Payload:
         return TopicButton(parts[1])
     if head == "m":
         return _reminder(parts)
+    if head == "i" and len(parts) == 2 and parts[1] in ("on", "off"):
+        return PicturesButton(parts[1] == "on")
     if head == "z":
         if parts == ["z", "ask"]:
             return AskZone()

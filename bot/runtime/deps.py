@@ -19,6 +19,7 @@ from bot.core.clock import ScaledClock
 from bot.core.routine import Plan
 from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import PacedSender
+from bot.services.media import MediaService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.users import UserService
@@ -39,6 +40,7 @@ class Deps:
     users: UserService
     routines: RoutineService
     reminders: ReminderService[PacedSender]
+    media: MediaService
 
     def now(self) -> float:
         return self.clock.timestamp()

@@ -17,6 +17,7 @@ from bot.core.buttons import (
     Payload,
     PickDays,
     PickTime,
+    PicturesButton,
     ReminderButton,
     ReminderTap,
     Resume,
@@ -59,6 +60,7 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
     st.builds(ReminderButton, st.sampled_from(list(ReminderTap)), days),
     st.just(AskZone()),
     st.builds(SetZone, zones),
+    st.builds(PicturesButton, st.booleans()),
 )
 
 
@@ -77,7 +79,7 @@ def test_any_string_decodes_without_an_exception(data: str) -> None:
         assert decode(encode(decoded)) == decoded
 
 
-@given(st.from_regex(r"(r|s|f|q|m|z):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
+@given(st.from_regex(r"(r|s|f|q|m|z|i):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
 def test_strings_that_look_like_ours_never_raise(data: str) -> None:
     decode(data)
 
@@ -94,6 +96,8 @@ def test_strings_that_look_like_ours_never_raise(data: str) -> None:
         "m:p:0",
         "m:go:20241340",  # no 40th of the 13th month
         "m:t:2460",
+        "i:yes",  # pictures are on or off, nothing else
+        "i:on:1",
         "",
         "x" * 65,
     ],
@@ -119,3 +123,4 @@ def test_the_wire_format_stays_what_old_messages_carry() -> None:
     assert encode(ReminderButton(ReminderTap.SNOOZE, date(2024, 6, 3))) == "m:snz:20240603"
     assert encode(PickDays("0730", True)) == "m:d:0730:w"
     assert encode(SafetyButton(SafetyChoice.NONE)) == "s:none"
+    assert encode(PicturesButton(False)) == "i:off"
