@@ -28,7 +28,7 @@ from bot.media.render import png_bytes, render_frame
 log = logging.getLogger(__name__)
 
 # Bump when the drawing code changes what pictures look like: every key changes with it.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 DEFAULT_CACHE = Path("data/media")
 
 Kind = Literal["photo", "animation"]
