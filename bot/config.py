@@ -131,6 +131,7 @@ def load_settings(
     sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
     database_path = Path(_env(env, "DATABASE_PATH") or default_database)
+    media_dir = _env(env, "MEDIA_DIR")
     return Settings(
         token=token,
         api_url=api_url,
@@ -138,4 +139,5 @@ def load_settings(
         log_level=log_level,
         speed=speed,
         reminder_sweep_seconds=sweep,
+        media_dir=Path(media_dir) if media_dir is not None else None,
     )
