@@ -106,6 +106,7 @@ async def _serve(
     from bot.app import build_application, start_application, stop_application
     from bot.emulator import BotApiEmulator, ChatUser
     from bot.playground.chat import TerminalChat
+    from bot.playground.images import detect
 
     emulator = BotApiEmulator()
     await emulator.start()
@@ -128,6 +129,7 @@ async def _serve(
             color=color,
             interactive=stdin.isatty(),
             cursor_controls=is_tty and environ.get("TERM") != "dumb",
+            images=detect(environ, is_tty),
         )
         await chat.run(stdin, banner=_banner(settings, emulator.url, log_file, media_dir))
         chat.out.write(

@@ -283,14 +283,14 @@ def test_seen_from_the_feet_end_bent_knees_stand_up_and_rock_to_the_side_named()
 
     neutral = joints("neutral")
     for leg in ("leg_left", "leg_right"):
-        knee = neutral[f"{leg}_knee"]
-        assert knee[1] > neutral["hip"][1] + 0.05
-        assert knee[1] > neutral[f"{leg}_ankle"][1] + 0.1
+        top = neutral[f"{leg}_knee"][1]
+        assert top > neutral["hip"][1] + 0.05
+        assert top > neutral[f"{leg}_ankle"][1] + 0.1
     for side in ("left", "right"):
         rocked, hand = joints(side), neutral[f"arm_{side}_hand"]
         for leg in ("leg_left", "leg_right"):
-            knee = f"{leg}_knee"
-            assert math.dist(rocked[knee], hand) < math.dist(neutral[knee], hand) - 0.05
+            name = f"{leg}_knee"
+            assert math.dist(rocked[name], hand) < math.dist(neutral[name], hand) - 0.05
 
 
 def test_the_left_twist_is_the_mirror_image_of_the_right() -> None:
