@@ -169,7 +169,8 @@ class TerminalChat:
             lines = bubble(
                 f"BackCoach #{key}", body, message.reply_markup, color=self.color, width=self.width
             )
-            return ["", *lines, *self._save_media(message)]
+            # As in the chat app: the picture first, its caption and buttons under it.
+            return ["", lines[0], *self._save_media(message), *lines[1:]]
         if self.shown.get(key) == current:
             return []
         if any(e.kind == "edit" and e.message is message for e in later):
