@@ -144,7 +144,7 @@ class Figure:
     crown: Point = (0.0, 1.0)
     front: frozenset[str] = frozenset()
     # Top view: the camera's height above the mat in degrees (90: from the ceiling), and
-    # where the mat under the body begins and ends in the picture (y, head end first).
+    # the mat's corners in the picture (head end first).
     camera: float = 90.0
     mat: tuple[Point, ...] = ()
     # Top view: where to write "right" and "left" (beside the mat, near the feet).
@@ -343,8 +343,9 @@ def build(body: Body, view: str, belly: str, pose: Pose, camera: float = 90.0,
 def _seen_from(figure: Figure, body: Body, camera: float, turn: float,
                heights: dict[str, float]) -> Figure:  # fmt: skip
     """The figure lying on the mat, seen from `camera` degrees above it from the feet end
-    (90: straight down). A point `h` above the mat, `y` along the body, shows at
-    y·sin + h·cos: a raised knee stands up, a straight leg shortens towards the camera."""
+    (90: straight down), the camera moved `turn` degrees round towards the person's right.
+    With no turn, a point `h` above the mat, `y` along the body, shows at y·sin + h·cos:
+    a raised knee stands up, a straight leg shortens towards the camera."""
     up, towards = math.sin(math.radians(camera)), math.cos(math.radians(camera))
     ca, sa = math.cos(math.radians(turn)), math.sin(math.radians(turn))
 
@@ -384,10 +385,18 @@ def _seen_from(figure: Figure, body: Body, camera: float, turn: float,
         joints={name: seen(p, heights.get(name, 0.0)) for name, p in figure.joints.items()},
         tubes=tubes,
         head=seen(figure.head),
+        # The face and the hair follow the body's axes as the picture shows them.
+        right=_normal(along(figure.right)),
+        crown=_normal(along(figure.crown)),
         camera=camera,
         mat=tuple(seen((x * MAT_HALF_WIDTH, ends[k])) for x, k in corners),
         sides=(seen((-edge, label_y)), seen((edge, label_y))),
     )
+
+
+def _normal(vector: Point) -> Point:
+    length = math.hypot(*vector) or 1.0
+    return (vector[0] / length, vector[1] / length)
 
 
 def place(body: Body, exercise: ExercisePoses, pose: Pose) -> Figure:
