@@ -15,6 +15,10 @@ from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.media.figures import MediaLibrary
 from bot.runtime.deps import BotApp
 
+# Database engines: `database_url` is SQLite unless a test is marked `@both_engines`
+# (tests/pg.py); then it also runs on a throwaway PostgreSQL started once per session.
+pytest_plugins = ["tests.pg"]
+
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
 DOCS_PICTURES = Path(__file__).resolve().parents[1] / "docs" / "pictures"
 
@@ -51,12 +55,15 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, tmp_path: Path, media_cache: Path) -> Settings:
+def settings(
+    emulator: BotApiEmulator, tmp_path: Path, database_url: str, media_cache: Path
+) -> Settings:
     # Speed 20: a 20 s hold lasts 1 s of real time (the documented BACKCOACH_SPEED setting).
     return Settings(
         token=TEST_TOKEN,
         api_url=emulator.url,
         database_path=tmp_path / "data" / "bot.sqlite3",
+        database_url=database_url,
         speed=20.0,
         media_dir=media_cache,
     )

@@ -22,6 +22,7 @@ from bot.runtime.sending import PacedSender
 from bot.services.media import MediaService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
+from bot.services.setup import SetupService
 from bot.services.users import UserService
 from db.connection import Database
 
@@ -40,7 +41,8 @@ class Deps:
     users: UserService
     routines: RoutineService
     reminders: ReminderService[PacedSender]
-    media: MediaService
+    setup: SetupService  # the reminder set-up conversation (its open question)
+    media: MediaService  # the exercise pictures: which to send, their file_ids, Text only
 
     def now(self) -> float:
         return self.clock.timestamp()

@@ -36,7 +36,7 @@ def file_name(emulator: BotApiEmulator, send: MediaSend) -> str:
 
 async def pain_after(user: ChatUser, pain: int = 3) -> None:
     await user.press(str(pain), user.find_button_message("10"))
-    await user.expect_message("Routine complete")
+    await user.expect_message("Pain: 5 → 3")  # the summary
 
 
 async def skip_through(user: ChatUser) -> None:
