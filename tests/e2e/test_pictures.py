@@ -4,11 +4,24 @@ rejected `file_id` uploaded again, and "Text only" for slow connections."""
 
 from __future__ import annotations
 
-from bot.app import stop_application
+import asyncio
+import threading
+from pathlib import Path
+
+from bot.app import build_application, start_application, stop_application
+from bot.config import Settings
 from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.emulator.server import MediaSend
+from bot.media.figures import MediaLibrary, RenderReport
 from bot.runtime.deps import BotApp, deps_of
-from tests.conftest import BotStarter, begin_routine, clear_safety, cleared_routine, skip_to
+from tests.conftest import (
+    DOCS_PICTURES,
+    BotStarter,
+    begin_routine,
+    clear_safety,
+    cleared_routine,
+    skip_to,
+)
 
 # What the first step of each exercise comes with (key names; the files carry a hash too).
 SENT_WITH = [
@@ -197,3 +210,34 @@ async def test_how_do_i_do_an_exercise_comes_with_its_picture(
     # A why-question is only text.
     await user.send("why glute bridge?")
     assert (await user.expect_message()).kind == "text"
+
+
+async def test_until_the_pictures_are_drawn_the_routine_goes_on_in_text(
+    settings: Settings, user: ChatUser, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """Drawing runs in a worker thread after start-up: the bot answers at once, steps go
+    out as text meanwhile, and the pictures come as soon as they are drawn."""
+    library = MediaLibrary.load(tmp_path / "empty-cache")
+    may_finish = threading.Event()
+
+    def slow_drawing(should_stop: object = None) -> RenderReport:
+        may_finish.wait(10)
+        return RenderReport(library.seed(DOCS_PICTURES), 0, 0, 0.0)
+
+    library.ensure = slow_drawing  # type: ignore[method-assign]
+    app = build_application(settings, media=library)
+    await start_application(app)
+    try:
+        await cleared_routine(user)
+        assert user.find_button_message("Next").kind == "text"
+        may_finish.set()
+        key = library.figure_for("cat_cow")
+        for _ in range(100):
+            if library.ready(key):
+                break
+            await asyncio.sleep(0.05)
+        await user.press("Skip exercise")
+        loop = await user.expect_message("2/5 · Cat/cow stretch")
+        assert loop.kind == "animation"
+    finally:
+        await stop_application(app)
