@@ -36,6 +36,7 @@ from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
 from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
 from bot.handlers.callbacks import matches
+from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
 from bot.runtime.holds import HoldTimers
@@ -57,6 +58,10 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 def handlers() -> list[Handler]:
     """Every handler, in the order PTB tries them (the first match wins)."""
     return [
+        # The privacy guard before everything: the coach is a private conversation. What
+        # comes from a group, or a press on a message outside the presser's own private
+        # chat, stops here (bot.handlers.guard).
+        PrivateChatsOnly(),
         # Edits first: an edited "/routine" must not start anything twice.
         MessageHandler(filters.UpdateType.EDITED, help.edited),
         CommandHandler("help", help.help_command),

@@ -40,6 +40,15 @@ _ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+def chat_object(chat_id: int) -> dict[str, Any]:
+    """A chat as Telegram describes it: a private chat has its user's (positive) id, a
+    group a negative one, a supergroup or channel one that starts with -100."""
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": f"Group {-chat_id}"}
+
+
 class ApiError(Exception):
     def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
@@ -91,7 +100,7 @@ class StoredMessage:
         result: dict[str, Any] = {
             "message_id": self.message_id,
             "date": self.date,
-            "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
+            "chat": chat_object(self.chat_id),
         }
         if self.from_bot:
             result["from"] = BOT_USER
