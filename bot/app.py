@@ -19,6 +19,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -34,7 +35,17 @@ from bot.core.answers import AnswerMatcher
 from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicButton
 from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
+from bot.handlers import (
+    errors,
+    help,
+    membership,
+    privacy,
+    questions,
+    reminders,
+    routine,
+    safety,
+    start,
+)
 from bot.handlers.callbacks import matches
 from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
@@ -52,7 +63,8 @@ log = logging.getLogger(__name__)
 Handler = BaseHandler[Update, BotContext, Any]
 
 # Updates the bot asks Telegram for (polling and, later, webhooks).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# my_chat_member: a user who blocks the bot has their reminder turned off at once.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def handlers() -> list[Handler]:
@@ -62,6 +74,8 @@ def handlers() -> list[Handler]:
         # comes from a group, or a press on a message outside the presser's own private
         # chat, stops here (bot.handlers.guard).
         PrivateChatsOnly(),
+        # The user blocked or unblocked the bot (their private chat only).
+        ChatMemberHandler(membership.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER),
         # Edits first: an edited "/routine" must not start anything twice.
         MessageHandler(filters.UpdateType.EDITED, help.edited),
         CommandHandler("help", help.help_command),

@@ -90,7 +90,7 @@ async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> 
         "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
         "next_due = excluded.next_due, snoozed = excluded.snoozed, "
         "last_date = excluded.last_date, sending_at = excluded.sending_at, "
-        "updated_at = excluded.updated_at",
+        "blocked_at = NULL, updated_at = excluded.updated_at",
         (
             reminder.user_id,
             reminder.local_time,
@@ -195,9 +195,39 @@ async def advance_many(
 
 
 async def turn_off(db: Database, user_id: int, now: float) -> None:
-    """Stop sending (a blocked bot, /reminder off); the time is kept for next time."""
+    """Stop sending (/reminder off); the time is kept for next time."""
     await db.execute(
         "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
-        "paused_until = NULL, updated_at = ? WHERE user_id = ?",
+        "paused_until = NULL, blocked_at = NULL, updated_at = ? WHERE user_id = ?",
         (now, user_id),
     )
+
+
+async def turn_off_blocked(db: Database, user_id: int, now: float) -> bool:
+    """The user blocked the bot: stop sending, and remember why (only a reminder that was
+    on gets the mark, so unblocking never offers one the user had turned off)."""
+    changed = await db.execute(
+        "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
+        "paused_until = NULL, blocked_at = ?, updated_at = ? "
+        "WHERE user_id = ? AND next_due IS NOT NULL",
+        (now, now, user_id),
+    )
+    return changed == 1
+
+
+async def take_blocked_mark(db: Database, user_id: int, now: float) -> Reminder | None:
+    """The reminder a block turned off, once: the mark is cleared in the same transaction,
+    so the "turn it back on?" offer is made at most once per block."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE reminders SET blocked_at = NULL, updated_at = ? "
+            "WHERE user_id = ? AND blocked_at IS NOT NULL AND next_due IS NULL",
+            (now, user_id),
+        )
+        if cursor.rowcount != 1:
+            return None
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ?", (user_id,)
+        ) as read:
+            row = await read.fetchone()
+    return _reminder(row) if row is not None else None

@@ -108,17 +108,20 @@ class ChatUser:
 
     async def _bot_status(self, old: str, new: str) -> int:
         """A `my_chat_member` update: the bot's membership of this chat changed."""
-        member: dict[str, Any] = {"user": BOT_USER, "status": new}
-        if new == "kicked":
-            member["until_date"] = 0
+
+        def member(status: str) -> dict[str, Any]:
+            # A banned member ("kicked") always has until_date (0: for ever).
+            extra = {"until_date": 0} if status == "kicked" else {}
+            return {"user": BOT_USER, "status": status, **extra}
+
         return await self.emulator.push_update(
             {
                 "my_chat_member": {
                     "chat": self._chat(),
                     "from": self._user(),
                     "date": int(time.time()),
-                    "old_chat_member": {"user": BOT_USER, "status": old},
-                    "new_chat_member": member,
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
                 }
             }
         )

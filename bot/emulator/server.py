@@ -243,6 +243,8 @@ class BotApiEmulator:
 
     async def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        if not self._wanted(update):
+            return update_id  # the bot did not ask for this kind: Telegram never sends it
         self._updates.append({"update_id": update_id, **update})
         async with self._changed:
             self._changed.notify_all()
@@ -459,7 +461,20 @@ class BotApiEmulator:
     async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
         return self.commands
 
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        """Is `update` of a kind the bot asked for in `allowed_updates`?"""
+        allowed = getattr(self, "allowed_updates", None)
+        return allowed is None or any(kind in update for kind in allowed)
+
+    def _remember_allowed(self, params: dict[str, Any]) -> None:
+        """`allowed_updates` holds until a getUpdates call names other kinds (as Telegram
+        does); updates of other kinds are not even queued."""
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:
+            self.allowed_updates: list[str] | None = [str(kind) for kind in allowed]
+
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        self._remember_allowed(params)
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)

@@ -314,7 +314,7 @@ class ReminderService(Generic[Q]):
             raise
         if outcome is SendOutcome.BLOCKED:
             log.info("user %s blocked the bot; reminder turned off", due.reminder.user_id)
-            await reminders.turn_off(db, due.reminder.user_id, claimed_at)
+            await reminders.turn_off_blocked(db, due.reminder.user_id, claimed_at)
             return
         # Sent, or refused as malformed: either way the day is handled (never loop on it).
         await self._mark_sent(due, claimed_at, self._now())
@@ -401,6 +401,16 @@ class ReminderService(Generic[Q]):
 
     async def turn_off(self, user_id: int) -> None:
         await reminders.turn_off(self.db, user_id, self._now().timestamp())
+
+    async def user_blocked(self, user_id: int) -> bool:
+        """The user blocked the bot: their reminder goes off at once (True if it was on),
+        marked so that unblocking can offer it back."""
+        return await reminders.turn_off_blocked(self.db, user_id, self._now().timestamp())
+
+    async def welcome_back(self, user_id: int) -> Reminder | None:
+        """After an unblock (or /start): the reminder a block turned off, to offer it back.
+        Returned once per block, so the offer is never made twice."""
+        return await reminders.take_blocked_mark(self.db, user_id, self._now().timestamp())
 
     async def pause(self, user_id: int, days: int) -> Reminder | None:
         now = self._now()
