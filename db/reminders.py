@@ -8,7 +8,7 @@ transaction, so a user's change and the sweep's sent-mark never overwrite each o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
@@ -128,7 +128,12 @@ async def modify(
         stored_zone: str | None = row["timezone"]
         current = _reminder(row) if row["local_time"] is not None else None
         new = change(stored_zone, current)
-        if new is None or new == current:
+        if new is None:
+            return stored_zone, current
+        # Any change (the user's, or the sent-mark) clears a "sending" mark: a mark left
+        # by a failed save must never silence a reminder the user has just set again.
+        new = replace(new, sending_at=None)
+        if new == current:
             return stored_zone, current
         if new.user_id != user_id:
             raise ValueError("a change must keep the user id")
@@ -148,12 +153,16 @@ async def due(db: Database, now: float, limit: int) -> list[Due]:
     return [_due(row) for row in rows]
 
 
-async def interrupted(db: Database) -> list[Due]:
-    """Reminders whose send was in flight when the process stopped (partial index)."""
+async def interrupted(db: Database, claimed_before: float | None = None) -> list[Due]:
+    """Reminders marked "sending": at start-up, every one (the process stopped mid-send);
+    while running, those claimed before `claimed_before` (stuck). Partial index walk."""
+    bound = float("inf") if claimed_before is None else claimed_before
     rows = await db.fetchall(
         f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone, u.safety_status "
         "FROM reminders r "
-        "JOIN users u ON u.user_id = r.user_id WHERE r.sending_at IS NOT NULL"
+        "JOIN users u ON u.user_id = r.user_id "
+        "WHERE r.sending_at IS NOT NULL AND r.sending_at < ?",
+        (bound,),
     )
     return [_due(row) for row in rows]
 
