@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-holds bench-reminders bench-answers playground clean
+.PHONY: run test bench bench-holds bench-reminders bench-answers bench-kill playground clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
-bench: bench-holds bench-answers bench-reminders
+bench: bench-holds bench-answers bench-reminders bench-kill
 
 bench-holds: $(STAMP)
 	$(PY) -m bench.holds
@@ -36,6 +36,10 @@ bench-reminders: $(STAMP)
 
 bench-answers: $(STAMP)
 	$(PY) -m bench.answers
+
+# kill -9 the real bot during reminder bursts and holds (about 2 minutes; not in `make test`)
+bench-kill: $(STAMP)
+	$(PY) -m bench.kill
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ an emulator: for tests and benchmarks that kill it (SIGKILL) and start it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -86,7 +87,8 @@ class BotProcess:
         """SIGKILL, at once: no shutdown code runs (what a power cut or the OOM killer does).
         Synchronous, so an emulator hook can call it in the middle of a request."""
         if self.process is not None and self.process.returncode is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # dead, not yet reaped
+                os.kill(self.process.pid, signal.SIGKILL)
 
     async def wait_exit(self, timeout: float = 30.0) -> int:
         assert self.process is not None
