@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -32,7 +33,16 @@ from bot import places
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.answers import AnswerMatcher
-from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicButton
+from bot.core.buttons import (
+    ForgetButton,
+    GoOnToday,
+    ReminderButton,
+    ReminderPayload,
+    RoutineButton,
+    SafetyButton,
+    TopicButton,
+    ZonePayload,
+)
 from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
 from bot.handlers import (
@@ -45,6 +55,7 @@ from bot.handlers import (
     routine,
     safety,
     start,
+    typed,
 )
 from bot.handlers.callbacks import matches
 from bot.handlers.guard import PrivateChatsOnly
@@ -55,7 +66,9 @@ from bot.runtime.sending import PacedSender
 from bot.runtime.tracking_bot import AnswerTrackingBot
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
+from bot.services.setup import SetupService
 from bot.services.users import UserService
+from bot.views.answers import AnswerTexts
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -84,19 +97,24 @@ def handlers() -> list[Handler]:
         CallbackQueryHandler(safety.answer_screen, pattern=matches(SafetyButton)),
         CommandHandler("forget", privacy.forget),
         CallbackQueryHandler(privacy.confirm, pattern=matches(ForgetButton)),
-        # The reminder set-up before the routine: while it runs, its /cancel and the
-        # typed times and places are its own (outside it, /cancel reaches the routine).
-        reminders.conversation(),
+        # Reminders and time zones. Their set-up's open question lives in SQLite: typed
+        # answers and /cancel reach it through `typed` (before the routine and questions).
+        CommandHandler("reminder", reminders.reminder_command),
+        CommandHandler("timezone", reminders.timezone_command),
+        CallbackQueryHandler(
+            reminders.on_button,
+            pattern=matches(*get_args(ReminderPayload), *get_args(ZonePayload), ReminderButton),
+        ),
+        MessageHandler(filters.LOCATION, reminders.got_location),
         CommandHandler("routine", routine.start_routine),
-        CommandHandler("cancel", routine.cancel),
+        CommandHandler("cancel", typed.cancel),
         CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
+        CallbackQueryHandler(routine.on_go_on_today, pattern=matches(GoOnToday)),
         CommandHandler("ask", questions.ask),
         CommandHandler("why", questions.why),
         CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
-        # Free text after every conversation: a typed answer the set-up waits for wins.
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, questions.on_text
-        ),
+        # Free text: an answer the reminder set-up waits for wins, then questions.
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, typed.on_text),
         # Catch-alls last, so they only get what no feature took.
         CallbackQueryHandler(help.unknown_button),
         MessageHandler(filters.COMMAND, help.unknown_command),
@@ -111,14 +129,14 @@ def _post_init(
 ) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
         holds = HoldTimers(clock)
         plan = Plan.from_content(content)
         reminder_service = ReminderService(
             db,
             clock,
             PacedSender(),
-            functools.partial(reminders.deliver, app.bot, content.routine_minutes),
+            functools.partial(reminders.deliver, app.bot, content),
         )
         install(
             app,
@@ -133,13 +151,17 @@ def _post_init(
                 users=UserService(db, clock),
                 routines=RoutineService(db, plan, clock, holds.cancel),
                 reminders=reminder_service,
+                setup=SetupService(db, clock),
             ),
         )
         await help.set_commands(app)
+        # The city index (about a second of work) loads in a worker thread, not awaited:
+        # start-up is no slower, and the first place lookup rarely waits.
+        threading.Thread(target=places.warm, name="places-warm", daemon=True).start()
         await restore_holds(app)
         await reminder_service.start()
         _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
-        log.info("BackCoach is ready (database %s)", settings.database_path)
+        log.info("BackCoach is ready (database %s)", db.label)
 
     return post_init
 
@@ -187,6 +209,7 @@ def build_application(
     and `post_init` run (run_polling does both; tests use `start_application`)."""
     content = content if content is not None else load_content()
     scaled = ScaledClock(settings.speed, clock)
+    matcher = AnswerMatcher(content, AnswerTexts(content))
     app = cast(
         BotApp,
         Application.builder()
@@ -202,7 +225,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init(settings, content, scaled, AnswerMatcher(content)))
+        .post_init(_post_init(settings, content, scaled, matcher))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),

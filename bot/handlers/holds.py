@@ -23,8 +23,9 @@ from bot.views import routine as view
 log = logging.getLogger(__name__)
 
 
-def arm(context: BotContext, state: RoutineState, countdown_id: int) -> None:
-    """Schedule "release now" at the hold's end, and the countdown edits before it."""
+def arm(context: BotContext, state: RoutineState, countdown_id: int, *, ticks: bool = True) -> None:
+    """Schedule "release now" at the hold's end, and (with `ticks`) the countdown edits
+    before it; without them the message can show something else until the release."""
     deps = context.deps
     assert state.hold_ends_at is not None and context.job_queue is not None
     deps.holds.arm(
@@ -34,7 +35,7 @@ def arm(context: BotContext, state: RoutineState, countdown_id: int) -> None:
         ends_at=state.hold_ends_at,
         hold_seconds=state.step(deps.plan).seconds,
         release=on_hold_end,
-        tick=on_tick,
+        tick=on_tick if ticks else None,
         data={"run_id": state.run_id, "ends_at": state.hold_ends_at, "message_id": countdown_id},
     )
 

@@ -7,8 +7,8 @@ from telegram import Update
 from bot.core.safety import may_exercise
 from bot.core.text import esc
 from bot.handlers.common import remember_user
+from bot.handlers.gate import send_safety_screen
 from bot.handlers.membership import offer_reminder_back
-from bot.handlers.safety import send_safety_screen
 from bot.runtime.deps import BotContext
 
 

@@ -21,6 +21,7 @@ from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import PacedSender
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
+from bot.services.setup import SetupService
 from bot.services.users import UserService
 from db.connection import Database
 
@@ -39,6 +40,7 @@ class Deps:
     users: UserService
     routines: RoutineService
     reminders: ReminderService[PacedSender]
+    setup: SetupService  # the reminder set-up conversation (its open question)
 
     def now(self) -> float:
         return self.clock.timestamp()

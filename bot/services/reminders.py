@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import schedule
 from bot.core.clock import ScaledClock
+from bot.core.routine import keeps_stop_advice
 from bot.core.safety import blocks_reminders, status_of
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.places import is_valid_zone, zone_info
@@ -50,11 +51,13 @@ from db import reminders, routines
 from db.connection import Database
 from db.reminders import Due, Reminder
 
-__all__ = ["Due", "Reminder", "ReminderService", "SendOutcome", "SweepReport"]
+__all__ = ["Delivery", "Due", "Reminder", "ReminderService", "SendOutcome", "SweepReport"]
 
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
+# `Reminder.message_id` once the day's reminders were skipped (Telegram ids start at 1).
+SKIPPED = 0
 PAUSE_DAYS = (1, 3, 7)
 # Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
 # in the database, which is the queue that survives a restart).
@@ -101,6 +104,23 @@ def _rescheduled(reminder: Reminder, zone: ZoneInfo, now: datetime) -> Reminder:
     return replace(reminder, next_due=occurrence.timestamp, snoozed=False)
 
 
+def done_on(zone: ZoneInfo, now: datetime, finished_at: float | None) -> date | None:
+    """Today's local date if the user finished a routine today (`finished_at`), else None."""
+    if finished_at is None:
+        return None
+    today = now.astimezone(zone).date()
+    finished = datetime.fromtimestamp(finished_at, UTC).astimezone(zone).date()
+    return today if finished == today else None
+
+
+def _day_done(reminder: Reminder, day: date | None) -> Reminder:
+    """Count `day` as handled: the sweep sends nothing on a day the routine is done, so
+    the next occurrence a change computes (and the confirmation states) is after it."""
+    if day is None:
+        return reminder
+    return replace(reminder, last_date=max(day.isoformat(), reminder.last_date or ""))
+
+
 # -- the service ----------------------------------------------------------------------------
 
 
@@ -120,6 +140,14 @@ class SendOutcome(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # the user blocked the bot or the chat is gone: turn it off
     REJECTED = "rejected"  # Telegram refused our message: count the day, never loop
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How one send went, and the message it made (so "Skip today" can find it)."""
+
+    outcome: SendOutcome
+    message_id: int | None = None
 
 
 class SendQueue(Protocol):
@@ -143,7 +171,7 @@ class SendQueue(Protocol):
 Q = TypeVar("Q", bound=SendQueue)
 
 # Sends one reminder (`due`, composed as of `now`) and says how it went.
-Deliver = Callable[[Due, datetime], Awaitable[SendOutcome]]
+Deliver = Callable[[Due, datetime], Awaitable[Delivery | SendOutcome]]
 
 
 class ReminderService(Generic[Q]):
@@ -265,6 +293,7 @@ class ReminderService(Generic[Q]):
             rows = await reminders.due(db, now, limit)
             finished = await routines.finished_within(db, self._today_windows(rows))
             moves: list[tuple[int, float, float | None, str]] = []
+            to_send: list[Due] = []
             queued = late = done = 0
             for due in rows:
                 reminder = due.reminder
@@ -275,7 +304,10 @@ class ReminderService(Generic[Q]):
                     moves.append(move[0])
                     late += move[1] == "late"
                     done += move[1] == "done"
-                elif self.sender.submit(reminder.user_id, self._attempt(due)):
+                else:
+                    to_send.append(due)
+            for due in await self._with_last_pain(to_send):
+                if self.sender.submit(due.reminder.user_id, self._attempt(due)):
                     queued += 1
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
@@ -291,6 +323,24 @@ class ReminderService(Generic[Q]):
                 day = occurrence_date(due.reminder, zone)
                 windows[due.reminder.user_id] = schedule.local_day_bounds(day, zone)
         return windows
+
+    async def _with_last_pain(self, rows: list[Due]) -> list[Due]:
+        """Each reminder about to go out, with yesterday's pain scores when that day's
+        last routine ended with "stop for today" (the reminder then says so)."""
+        windows: dict[int, tuple[float, float]] = {}
+        for due in rows:
+            if due.zone is not None and is_valid_zone(due.zone):
+                zone = zone_info(due.zone)
+                yesterday = occurrence_date(due.reminder, zone) - timedelta(days=1)
+                windows[due.reminder.user_id] = schedule.local_day_bounds(yesterday, zone)
+        pains = await routines.last_pains_within(self.db, windows)
+        out = []
+        for due in rows:
+            pain = pains.get(due.reminder.user_id)
+            if pain is not None and keeps_stop_advice(*pain):
+                due = replace(due, last_pain=pain)
+            out.append(due)
+        return out
 
     @staticmethod
     def _check(
@@ -342,7 +392,7 @@ class ReminderService(Generic[Q]):
             return  # changed, turned off or deleted since the sweep read it
         user_id = due.reminder.user_id
         try:
-            outcome = await self._deliver_message(due, now_dt)
+            result = await self._deliver_message(due, now_dt)
         except asyncio.CancelledError:
             raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
         except Exception:  # flood pause, network error: the queue retries it
@@ -350,7 +400,8 @@ class ReminderService(Generic[Q]):
                 "release of the claim", user_id, lambda: reminders.release(db, user_id, claimed_at)
             )
             raise
-        if outcome is SendOutcome.BLOCKED:
+        delivery = result if isinstance(result, Delivery) else Delivery(result)
+        if delivery.outcome is SendOutcome.BLOCKED:
             log.info("user %s blocked the bot; reminder turned off", user_id)
             await self._saved(
                 "turning off",
@@ -360,7 +411,9 @@ class ReminderService(Generic[Q]):
             return
         # Sent, or refused as malformed: either way the day is handled (never loop on it).
         await self._saved(
-            "sent-mark", user_id, lambda: self._mark_sent(due, claimed_at, self._now())
+            "sent-mark",
+            user_id,
+            lambda: self._mark_sent(due, claimed_at, self._now(), delivery.message_id),
         )
 
     async def _saved(self, what: str, user_id: int, save: Callable[[], Awaitable[object]]) -> None:
@@ -393,7 +446,9 @@ class ReminderService(Generic[Q]):
                 )
                 await asyncio.sleep(delay)
 
-    async def _mark_sent(self, due: Due, claimed_at: float, now: datetime) -> None:
+    async def _mark_sent(
+        self, due: Due, claimed_at: float, now: datetime, message_id: int | None = None
+    ) -> None:
         """Sent-mark and next due instant in one transaction, from the row as it is now
         (the user may have changed the time while the message was on its way)."""
         zone_name = due.zone or "UTC"
@@ -404,7 +459,11 @@ class ReminderService(Generic[Q]):
             if current is None:
                 return None
             handled = replace(
-                current, sending_at=None, snoozed=False, last_date=max(day, current.last_date or "")
+                current,
+                sending_at=None,
+                snoozed=False,
+                last_date=max(day, current.last_date or ""),
+                message_id=message_id,
             )
             if not current.enabled:
                 return handled
@@ -417,6 +476,27 @@ class ReminderService(Generic[Q]):
 
     async def get(self, user_id: int) -> tuple[str | None, Reminder | None]:
         return await reminders.get(self.db, user_id)
+
+    async def done_today(self, user_id: int) -> bool:
+        """Did the user finish a routine today (their local day)? Then today's reminder
+        will not come, and what we say about the next one must not promise it."""
+        zone, _ = await self.get(user_id)
+        tz = zone_info(zone if zone and is_valid_zone(zone) else "UTC")
+        finished = await routines.last_finished_at(self.db, user_id)
+        return done_on(tz, self._now(), finished) is not None
+
+    async def upcoming(self, user_id: int) -> tuple[str | None, Reminder | None, bool]:
+        """(zone, reminder, done today) with the reminder's next due instant as it will
+        really be: on a day the routine is already done, the sweep sends nothing (it
+        skips that day when it comes due), so the next one shown is after today."""
+        zone, reminder = await self.get(user_id)
+        if zone is None or not is_valid_zone(zone):
+            return zone, reminder, False
+        tz, now = zone_info(zone), self._now()
+        today = done_on(tz, now, await routines.last_finished_at(self.db, user_id))
+        if reminder is None or not reminder.enabled or today is None:
+            return zone, reminder, today is not None
+        return zone, _rescheduled(_day_done(reminder, today), tz, now), True
 
     async def _modify(
         self,
@@ -437,6 +517,7 @@ class ReminderService(Generic[Q]):
             raise ValueError(f"not a time: {local_time!r}")
         local_time = format_time(at)
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None:
@@ -444,19 +525,22 @@ class ReminderService(Generic[Q]):
             base = current or Reminder(user_id=user_id, local_time=local_time)
             weekdays = base.weekdays_only if weekdays_only is None else weekdays_only
             updated = replace(base, local_time=local_time, weekdays_only=weekdays)
-            return _rescheduled(updated, zone_info(zone), now)
+            tz = zone_info(zone)
+            return _rescheduled(_day_done(updated, done_on(tz, now, finished)), tz, now)
 
         zone, stored = await self._modify(user_id, change)
         return stored if zone is not None else None
 
     async def set_weekdays(self, user_id: int, weekdays_only: bool) -> Reminder | None:
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
             updated = replace(current, weekdays_only=weekdays_only)
-            return _rescheduled(updated, zone_info(zone), now)
+            tz = zone_info(zone)
+            return _rescheduled(_day_done(updated, done_on(tz, now, finished)), tz, now)
 
         return (await self._modify(user_id, change))[1]
 
@@ -465,11 +549,13 @@ class ReminderService(Generic[Q]):
         if not is_valid_zone(zone):
             raise ValueError(f"not an IANA zone: {zone!r}")
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(stored_zone: str | None, current: Reminder | None) -> Reminder | None:
             if current is None or not current.enabled:
                 return None
-            return _rescheduled(current, zone_info(zone), now)
+            tz = zone_info(zone)
+            return _rescheduled(_day_done(current, done_on(tz, now, finished)), tz, now)
 
         return (await self._modify(user_id, change, zone=zone))[1]
 
@@ -499,18 +585,22 @@ class ReminderService(Generic[Q]):
 
     async def resume(self, user_id: int) -> Reminder | None:
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
-            return _rescheduled(replace(current, paused_until=None), zone_info(zone), now)
+            tz = zone_info(zone)
+            resumed = _day_done(replace(current, paused_until=None), done_on(tz, now, finished))
+            return _rescheduled(resumed, tz, now)
 
         return (await self._modify(user_id, change))[1]
 
-    async def snooze(self, user_id: int, day: date) -> Reminder | None:
+    async def snooze(self, user_id: int, day: date, message_id: int | None) -> Reminder | None:
         """Send the reminder of `day` again in 30 min; None if that reminder is not the
-        latest one (an old message) or reminders are off. Tomorrow's regular reminder
-        wins if it comes first."""
+        latest one (an old message, or today was skipped: `message_id` is not the live
+        reminder message, when that is known) or reminders are off. Tomorrow's regular
+        one wins if it comes first."""
         now = self._now()
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
@@ -518,6 +608,8 @@ class ReminderService(Generic[Q]):
                 return None
             if current.last_date != day.isoformat():
                 return None
+            if current.message_id is not None and current.message_id != message_id:
+                return None  # today was skipped, or the press is on an older message
             regular = next_occurrence_for(current, zone_info(zone), now).timestamp
             # BACKCOACH_SPEED shortens the snooze too (demos, the playground).
             again = (now + self.clock.real(SNOOZE)).timestamp()
@@ -530,15 +622,23 @@ class ReminderService(Generic[Q]):
             return None
         return stored
 
-    async def skip(self, user_id: int, day: date) -> Reminder | None:
-        """No more reminders for `day` (cancels a pending snooze). Returns the reminder."""
+    async def skip(self, user_id: int, day: date) -> tuple[Reminder | None, int | None]:
+        """No more reminders for `day`: cancels a pending snooze, and the day's reminder
+        message is no longer live. Returns the reminder and that message (whose Start and
+        Snooze buttons the caller removes), if there was one."""
         now = self._now()
+        live: list[int] = []
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
-            if zone is None or current is None or not current.enabled:
+            live.clear()
+            if zone is None or current is None or current.last_date != day.isoformat():
                 return None
-            if current.snoozed and current.last_date == day.isoformat():
-                return _rescheduled(current, zone_info(zone), now)
-            return None
+            if current.message_id:
+                live.append(current.message_id)
+            skipped = replace(current, message_id=SKIPPED)
+            if current.enabled and current.snoozed:
+                return _rescheduled(skipped, zone_info(zone), now)
+            return skipped
 
-        return (await self._modify(user_id, change))[1]
+        stored = (await self._modify(user_id, change))[1]
+        return stored, (live[0] if live else None)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from bot.core import schedule
 from bot.core.clock import ScaledClock
 from bot.core.routine import (
     Action,
@@ -24,7 +25,9 @@ from bot.core.routine import (
     RoutineState,
     Transition,
     apply,
+    keeps_stop_advice,
 )
+from bot.places import is_valid_zone, zone_info
 from db import routines
 from db.connection import Database
 
@@ -190,3 +193,17 @@ class RoutineService:
         """A running hold's time left, as the user reads it (speed applied back)."""
         assert state.hold_ends_at is not None
         return self.clock.user_seconds(state.hold_ends_at - self.clock.timestamp())
+
+    async def stop_advice_today(self, user_id: int, zone: str | None) -> tuple[int, int] | None:
+        """(pain before, after) of a routine finished earlier this local day (the user's
+        zone, UTC until they set one) that ended with "stop for today"; None if none did.
+        That advice stays in force for the rest of the day."""
+        tz = zone_info(zone if zone and is_valid_zone(zone) else "UTC")
+        today = self.clock.now().astimezone(tz).date()
+        start, end = schedule.local_day_bounds(today, tz)
+        for _, before, after in reversed(
+            await routines.finished_between(self.db, user_id, start, end)
+        ):
+            if before is not None and after is not None and keeps_stop_advice(before, after):
+                return before, after
+        return None

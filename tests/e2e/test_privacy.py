@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.emulator import ChatUser
 from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import cleared_routine
+from tests.pg import both_engines
+
+pytestmark = both_engines  # storage rules: the same on SQLite and PostgreSQL
 
 
 async def count(bot: BotApp, table: str) -> int:
@@ -24,7 +27,8 @@ async def test_forget_after_confirming_deletes_the_user_routines_and_reminder(
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
     await user.send("/reminder 7:30")
-    await user.expect_message("07:30")
+    await user.press("Every day", await user.expect_message("07:30"))
+    await user.expect_edit("Done")
     await cleared_routine(user)
     assert await count(bot, "reminders") == 1 and await count(bot, "routine_runs") == 1
 

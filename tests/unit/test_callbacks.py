@@ -13,6 +13,7 @@ from bot.core.buttons import (
     AskZone,
     ChangeTime,
     ForgetButton,
+    GoOnToday,
     Pause,
     Payload,
     PickDays,
@@ -46,7 +47,8 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
         st.integers(0, 10**6),
         st.integers(0, 10),
     ),
-    st.builds(SafetyButton, st.sampled_from(list(SafetyChoice))),
+    st.builds(SafetyButton, st.sampled_from(list(SafetyChoice)), st.booleans()),
+    st.builds(GoOnToday, st.booleans()),
     st.builds(ForgetButton, st.booleans()),
     st.builds(TopicButton, st.from_regex(r"[a-z][a-z0-9_]{0,39}", fullmatch=True)),
     st.builds(PickTime, hhmm),
@@ -77,7 +79,7 @@ def test_any_string_decodes_without_an_exception(data: str) -> None:
         assert decode(encode(decoded)) == decoded
 
 
-@given(st.from_regex(r"(r|s|f|q|m|z):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
+@given(st.from_regex(r"(r|g|s|f|q|m|z):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
 def test_strings_that_look_like_ours_never_raise(data: str) -> None:
     decode(data)
 
@@ -119,3 +121,13 @@ def test_the_wire_format_stays_what_old_messages_carry() -> None:
     assert encode(ReminderButton(ReminderTap.SNOOZE, date(2024, 6, 3))) == "m:snz:20240603"
     assert encode(PickDays("0730", True)) == "m:d:0730:w"
     assert encode(SafetyButton(SafetyChoice.NONE)) == "s:none"
+
+
+def test_the_new_buttons_have_their_own_wire_format() -> None:
+    # Stop asks first; the answer "Stop" and "Keep going" are taps of their own.
+    assert encode(RoutineButton(12, 3, RoutineTap.STOP)) == "r:12:3:x"
+    assert decode("r:12:3:X") == RoutineButton(12, 3, RoutineTap.CONFIRM_STOP)
+    assert decode("r:12:3:k") == RoutineButton(12, 3, RoutineTap.KEEP_GOING)
+    assert encode(SafetyButton(SafetyChoice.NONE, then_routine=True)) == "s:none:r"
+    assert encode(GoOnToday(True)) == "g:on" and encode(GoOnToday(False)) == "g:rest"
+    assert decode("s:none:x") == Unknown() and decode("g:maybe") == Unknown()
