@@ -247,5 +247,7 @@ async def take_blocked_mark(db: Database, user_id: int, now: float) -> Reminder 
         )
         if changed != 1:
             return None
-        row = await tx.fetchone(f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ?", (user_id,))
+        row = await tx.fetchone(
+            f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ?", (user_id,)
+        )
     return _reminder(row) if row is not None else None

@@ -47,11 +47,18 @@ async def sweep_at(app: BotApp, clock: FakeClock, when: datetime) -> None:
     await deps_of(app).reminders.sender.join()
 
 
+async def set_time(user: ChatUser, typed: str, expected: str) -> None:
+    """`/reminder <typed>` and "Every day": the confirmation says `expected`."""
+    await user.send(f"/reminder {typed}")
+    days = await user.expect_message("Every day, or only on weekdays?")
+    await user.press("Every day", days)
+    await user.expect_edit(expected)
+
+
 async def set_berlin_0730(user: ChatUser) -> None:
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
-    await user.send("/reminder 7:30")
-    await user.expect_message("Next: tomorrow 07:30")
+    await set_time(user, "7:30", "Next: tomorrow 07:30")
 
 
 def reminder_attempts(emulator: BotApiEmulator, user: ChatUser) -> int:

@@ -65,13 +65,20 @@ def group_sends(emulator: BotApiEmulator) -> list[StoredMessage]:
     return [e.message for e in emulator.chat_events(GROUP, "send") if e.message is not None]
 
 
+async def set_time(user: ChatUser, typed: str, expected: str) -> None:
+    """`/reminder <typed>` and "Every day": the confirmation says `expected`."""
+    await user.send(f"/reminder {typed}")
+    days = await user.expect_message("Every day, or only on weekdays?")
+    await user.press("Every day", days)
+    await user.expect_edit(expected)
+
+
 async def test_a_command_in_a_group_gets_a_private_link_and_never_moves_the_reminder(
     app: BotApp, alice: ChatUser, emulator: BotApiEmulator, clock: FakeClock
 ) -> None:
     await alice.send("/timezone Berlin")
     await alice.expect_message("Europe/Berlin")
-    await alice.send("/reminder 7:30")
-    await alice.expect_message("Next: tomorrow 07:30")
+    await set_time(alice, "7:30", "Next: tomorrow 07:30")
 
     in_group = alice.in_group(GROUP)
     await in_group.send("/why@backcoach_test_bot")
@@ -123,8 +130,7 @@ async def test_a_stranger_pressing_someone_elses_buttons_changes_nothing(
     safety_screen = await alice.expect_message("safety check")
     await alice.send("/timezone Berlin")
     await alice.expect_message("Europe/Berlin")
-    await alice.send("/reminder 7:30")
-    await alice.expect_message("Next: tomorrow 07:30")
+    await set_time(alice, "7:30", "Next: tomorrow 07:30")
     await alice.send("/reminder")
     status = await alice.expect_message("Your reminder")
     await alice.send("/forget")

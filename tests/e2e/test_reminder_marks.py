@@ -43,7 +43,7 @@ def clock() -> FakeClock:
 async def app(start_bot: BotStarter, clock: FakeClock) -> BotApp:
     bot = await start_bot(clock=clock, reminder_sweep_seconds=3600, speed=1.0)
     # Seconds, not minutes: SQLite waits 0.1 s for a lock (not 5 s), retries come quickly.
-    await deps_of(bot).db.conn.execute("PRAGMA busy_timeout = 100")
+    await deps_of(bot).db.execute("PRAGMA busy_timeout = 100")
     service(bot).mark_backoff = 0.05
     return bot
 
@@ -55,7 +55,8 @@ def service(app: BotApp) -> ReminderService[PacedSender]:
 class OtherProcess:
     """Another process holding SQLite's write lock (a backup, a second bot by mistake)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
+        assert path is not None, "these tests run on SQLite"
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=1.0)
 
     def lock(self) -> None:
@@ -107,11 +108,18 @@ def reminders_received(user: ChatUser) -> int:
     return sum(REMINDER_TEXT in text.lower() for text in user.sent_texts())
 
 
+async def set_time(user: ChatUser, typed: str, expected: str) -> None:
+    """`/reminder <typed>` and "Every day": the confirmation says `expected`."""
+    await user.send(f"/reminder {typed}")
+    days = await user.expect_message("Every day, or only on weekdays?")
+    await user.press("Every day", days)
+    await user.expect_edit(expected)
+
+
 async def set_berlin_0730(user: ChatUser) -> None:
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
-    await user.send("/reminder 7:30")
-    await user.expect_message("Next: tomorrow 07:30")
+    await set_time(user, "7:30", "Next: tomorrow 07:30")
 
 
 async def sent_but_mark_never_saved(
@@ -186,8 +194,7 @@ async def test_setting_the_reminder_again_clears_a_mark_left_behind(
     await set_berlin_0730(user)
     await sent_but_mark_never_saved(app, user, clock, emulator, caplog)
     clock.set(berlin(4, 11, 45))
-    await user.send("/reminder 11:49")
-    await user.expect_message("Next: today 11:49")
+    await set_time(user, "11:49", "Next: today 11:49")
     assert (await stored(app, user)).sending_at is None
     await sweep_at(app, clock, berlin(4, 11, 49))
     await user.expect_message(REMINDER_TEXT)  # what the user was told

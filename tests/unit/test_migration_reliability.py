@@ -7,7 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from db import users
-from db.connection import Database, _statements, migrations
+from db.connection import Database, migrations
+from db.dialect import statements
 
 GROUP = -1001234567890
 
@@ -15,7 +16,7 @@ GROUP = -1001234567890
 def database_at_version_5(path: Path) -> None:
     conn = sqlite3.connect(path)
     for version, _, sql in migrations()[:5]:
-        for statement in _statements(sql):
+        for statement in statements(sql):
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {version:d}")
     conn.commit()
@@ -45,6 +46,6 @@ async def test_a_chat_moved_to_a_group_before_the_fix_comes_back_to_the_private_
         alice = await users.get(db, 1001)
         assert alice is not None and alice.chat_id == 1001
         run = await db.fetchone("SELECT chat_id, message_id FROM routine_runs")
-        assert run is not None and tuple(run) == (1001, None)
+        assert run is not None and (run["chat_id"], run["message_id"]) == (1001, None)
     finally:
         await db.close()

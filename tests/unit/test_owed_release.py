@@ -1,10 +1,10 @@
-"""A "Release now" owed by the hold timer is saved with the release and settled once."""
+"""A "Release now" owed by the hold timer is saved with the release and settled once
+(on both engines)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,13 +14,15 @@ from bot.core.routine import Action, Plan, RoutineState, Transition
 from bot.services.routine import RoutineService
 from db import users
 from db.connection import Database
+from tests.pg import both_engines
 
+pytestmark = both_engines
 PLAN = Plan.from_content(load_content())
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
     yield database
     await database.close()
 
