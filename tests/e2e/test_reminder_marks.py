@@ -42,6 +42,8 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def app(start_bot: BotStarter, clock: FakeClock) -> BotApp:
     bot = await start_bot(clock=clock, reminder_sweep_seconds=3600, speed=1.0)
+    if deps_of(bot).db.path is None:
+        pytest.skip("another process holding the write lock is a SQLite story")
     # Seconds, not minutes: SQLite waits 0.1 s for a lock (not 5 s), retries come quickly.
     await deps_of(bot).db.execute("PRAGMA busy_timeout = 100")
     service(bot).mark_backoff = 0.05
