@@ -20,6 +20,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -48,6 +49,7 @@ from bot.core.routine import Plan
 from bot.handlers import (
     errors,
     help,
+    membership,
     pictures,
     privacy,
     questions,
@@ -58,6 +60,7 @@ from bot.handlers import (
     typed,
 )
 from bot.handlers.callbacks import matches
+from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
 from bot.media.figures import MediaLibrary
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
@@ -77,12 +80,19 @@ log = logging.getLogger(__name__)
 Handler = BaseHandler[Update, BotContext, Any]
 
 # Updates the bot asks Telegram for (polling and, later, webhooks).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# my_chat_member: a user who blocks the bot has their reminder turned off at once.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def handlers() -> list[Handler]:
     """Every handler, in the order PTB tries them (the first match wins)."""
     return [
+        # The privacy guard before everything: the coach is a private conversation. What
+        # comes from a group, or a press on a message outside the presser's own private
+        # chat, stops here (bot.handlers.guard).
+        PrivateChatsOnly(),
+        # The user blocked or unblocked the bot (their private chat only).
+        ChatMemberHandler(membership.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER),
         # Edits first: an edited "/routine" must not start anything twice.
         MessageHandler(filters.UpdateType.EDITED, help.edited),
         CommandHandler("help", help.help_command),

@@ -24,9 +24,12 @@ _COLUMNS = (
     "pain_after",
     "ended_at",
 )
+# Every save also sets `announce_due` (NULL unless the timer released a hold) and clears
+# `announcing_at`: a "Release now" still owed is always the one of the latest change.
 _UPDATE = (
     "UPDATE routine_runs SET status = ?, phase = ?, exercise_index = ?, step_index = ?, "
-    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ? "
+    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ?, "
+    "announce_due = ?, announcing_at = NULL "
     "WHERE id = ? AND version = ?"
 )
 
@@ -76,10 +79,12 @@ async def save(
     expected_version: int,
     outcome: tuple[int, str, str] | None,
     now: float,
+    announce_due: float | None = None,
 ) -> bool:
     """Write the new state (and the outcome of an exercise that just ended) in one
-    transaction; False if someone else changed the routine first."""
-    params = [row[column] for column in _COLUMNS] + [row["id"], expected_version]
+    transaction; False if someone else changed the routine first. `announce_due`: a
+    "Release now" is owed for this change (the hold timer's release)."""
+    params = [row[column] for column in _COLUMNS] + [announce_due, row["id"], expected_version]
     async with db.transaction() as tx:
         if await tx.execute(_UPDATE, params) != 1:
             return False
@@ -186,3 +191,28 @@ async def last_finished_at(db: Database, user_id: int) -> float | None:
         (user_id,),
     )
     return None if row is None or row["ended_at"] is None else float(row["ended_at"])
+
+
+async def claim_announcement(db: Database, run_id: int, now: float) -> bool:
+    """Mark the owed "Release now" as being sent, just before the call: after a crash a
+    claimed one is never sent again (it may have arrived). False if none is owed."""
+    changed = await db.execute(
+        "UPDATE routine_runs SET announcing_at = ? "
+        "WHERE id = ? AND announce_due IS NOT NULL AND announcing_at IS NULL",
+        (now, run_id),
+    )
+    return changed == 1
+
+
+async def announced(db: Database, run_id: int) -> None:
+    """The owed "Release now" is settled (sent, or closed quietly)."""
+    await db.execute(
+        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL WHERE id = ?",
+        (run_id,),
+    )
+
+
+async def owed_announcements(db: Database) -> list[dict[str, Any]]:
+    """Routines whose "Release now" was owed when the process stopped (partial index)."""
+    rows = await db.fetchall("SELECT * FROM routine_runs WHERE announce_due IS NOT NULL")
+    return [dict(row) for row in rows]

@@ -54,6 +54,15 @@ _ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+def chat_object(chat_id: int) -> dict[str, Any]:
+    """A chat as Telegram describes it: a private chat has its user's (positive) id, a
+    group a negative one, a supergroup or channel one that starts with -100."""
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": f"Group {-chat_id}"}
+
+
 class ApiError(Exception):
     def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
@@ -172,7 +181,7 @@ class StoredMessage:
         result: dict[str, Any] = {
             "message_id": self.message_id,
             "date": self.date,
-            "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
+            "chat": chat_object(self.chat_id),
         }
         if self.from_bot:
             result["from"] = BOT_USER
@@ -328,6 +337,8 @@ class BotApiEmulator:
 
     async def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        if not self._wanted(update):
+            return update_id  # the bot did not ask for this kind: Telegram never sends it
         self._updates.append({"update_id": update_id, **update})
         async with self._changed:
             self._changed.notify_all()
@@ -559,7 +570,20 @@ class BotApiEmulator:
     async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
         return self.commands
 
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        """Is `update` of a kind the bot asked for in `allowed_updates`?"""
+        allowed = getattr(self, "allowed_updates", None)
+        return allowed is None or any(kind in update for kind in allowed)
+
+    def _remember_allowed(self, params: dict[str, Any]) -> None:
+        """`allowed_updates` holds until a getUpdates call names other kinds (as Telegram
+        does); updates of other kinds are not even queued."""
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:
+            self.allowed_updates: list[str] | None = [str(kind) for kind in allowed]
+
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        self._remember_allowed(params)
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
 from bot.core import schedule
@@ -31,6 +32,19 @@ from db import routines
 from db.connection import Database
 
 log = logging.getLogger(__name__)
+
+# A "Release now" owed at a crash is still sent after a restart this soon (seconds): the
+# same grace a late hold timer gets. Later, or if the message may already have gone out,
+# the countdown is quietly closed instead (README, "Limits we chose").
+ANNOUNCE_LATE_UP_TO = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRelease:
+    """A hold the timer released whose "Release now" was not settled at a crash."""
+
+    state: RoutineState  # as saved with the release
+    announce: bool  # send it now; otherwise close the countdown quietly
 
 
 class RoutineService:
@@ -89,9 +103,16 @@ class RoutineService:
         return RoutineState.from_row(row), True
 
     async def perform(
-        self, state: RoutineState, action: Action, *, value: int | None = None
+        self,
+        state: RoutineState,
+        action: Action,
+        *,
+        value: int | None = None,
+        announce: bool = False,
     ) -> Transition | Rejected:
-        """Apply `action` and save it; the saved transition, or why it didn't apply."""
+        """Apply `action` and save it; the saved transition, or why it didn't apply.
+        `announce`: a "Release now" message is owed for it, recorded in the same
+        transaction (see `owed_releases`)."""
         now = self.clock.timestamp()
         hold_ends_at = None
         if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
@@ -109,6 +130,7 @@ class RoutineService:
             expected_version=state.version,
             outcome=result.outcome,
             now=now,
+            announce_due=now if announce else None,
         )
         if not saved:
             return Rejected.RACED
@@ -140,6 +162,32 @@ class RoutineService:
             if state is not None and state.holding:
                 states.append(state)
         return states
+
+    async def claim_announcement(self, run_id: int) -> bool:
+        """Just before sending the owed "Release now": False if none is owed any more."""
+        return await routines.claim_announcement(self.db, run_id, self.clock.timestamp())
+
+    async def announced(self, run_id: int) -> None:
+        await routines.announced(self.db, run_id)
+
+    async def owed_releases(self) -> list[OwedRelease]:
+        """At start-up: releases saved by the timer whose "Release now" was not settled
+        when the process stopped, each with what to do about it."""
+        owed = []
+        now = self.clock.timestamp()
+        for row in await routines.owed_announcements(self.db):
+            try:
+                state = await self.load(int(row["id"]))
+            except Exception:  # one broken routine must not keep the bot from starting
+                log.exception("routine %s: could not load its release", row["id"])
+                continue
+            if state is None:
+                continue
+            in_flight = row["announcing_at"] is not None
+            late = now - float(row["announce_due"]) > ANNOUNCE_LATE_UP_TO
+            announce = state.is_open and not in_flight and not late
+            owed.append(OwedRelease(state, announce))
+        return owed
 
     def seconds_left(self, state: RoutineState) -> float:
         """A running hold's time left, as the user reads it (speed applied back)."""

@@ -124,6 +124,20 @@ def describe_preference(reminder: Reminder) -> str:
     return f"{days} at {format_time(at) if at else reminder.local_time}"
 
 
+def welcome_back(reminder: Reminder) -> Screen:
+    """After the user unblocked the bot: their reminder was turned off by the block."""
+    text = (
+        f"Welcome back! Your daily reminder ({describe_preference(reminder)}) was turned "
+        "off while I was blocked. Shall I turn it back on?"
+    )
+    hhmm = reminder.local_time.replace(":", "")
+    rows: Rows = [
+        [("🔔 Turn it back on", PickDays(hhmm, reminder.weekdays_only))],
+        [("No, thanks", TurnOff())],
+    ]
+    return Screen(text, rows)
+
+
 def local_clock(zone: str, now: datetime) -> str:
     local = now.astimezone(zone_info(zone))
     return f"{local.hour:02d}:{local.minute:02d}"
