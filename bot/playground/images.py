@@ -5,14 +5,15 @@ decides: kitty's graphics protocol (kitty, Ghostty), iTerm2's inline images (iTe
 WezTerm), or sixel (foot, mlterm, a TERM naming sixel). Anything else gets the saved
 file's path only. `BACKCOACH_IMAGES=kitty|iterm|sixel|off` overrides the guess.
 
-A loop (MP4) is shown as a strip of two stills: where the movement starts and the frame
-furthest from it, so the strip reads as "from here to there".
+A loop (MP4) is shown as a strip of its two most different moments (the cow and the cat,
+the knees to the left and to the right), so it reads "from here to there".
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import itertools
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -64,25 +65,28 @@ def picture_for(path: Path) -> Image.Image | None:
 
 
 def _loop_strip(path: Path) -> Image.Image | None:
+    """The two most different moments of the loop (the cow and the cat, the knees to the
+    left and to the right), side by side in the order the loop shows them."""
     import imageio_ffmpeg
 
     reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    size = tuple(meta["size"])
+    size = tuple(next(reader)["size"])
     frames = [Image.frombytes("RGB", size, data) for index, data in enumerate(reader)
               if index % 4 == 0]  # fmt: skip
     if not frames:
         return None
-    first = frames[0]
-    small = first.reduce(8)
-    furthest = max(
-        frames,
-        key=lambda frame: ImageStat.Stat(ImageChops.difference(small, frame.reduce(8))).sum[0],
-    )
-    strip = Image.new("RGB", (first.width * 2, first.height), (255, 255, 255))
-    strip.paste(first, (0, 0))
-    strip.paste(furthest, (first.width, 0))
+    small = [frame.reduce(8).convert("L") for frame in frames]
+    pairs = itertools.combinations(range(len(frames)), 2)
+    first, second = max(pairs, key=lambda pair: _difference(small[pair[0]], small[pair[1]]),
+                        default=(0, 0))  # fmt: skip
+    strip = Image.new("RGB", (size[0] * 2, size[1]), (255, 255, 255))
+    strip.paste(frames[first], (0, 0))
+    strip.paste(frames[second], (size[0], 0))
     return strip
+
+
+def _difference(a: Image.Image, b: Image.Image) -> float:
+    return float(ImageStat.Stat(ImageChops.difference(a, b)).sum[0])
 
 
 def escape(protocol: Protocol, image: Image.Image, columns: int = COLUMNS) -> str:
