@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.machine import describe, write_section
+from bench.machine import describe, drawn_pictures, write_section
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
-from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
+from bot.runtime.deps import BotApp, deps_of
 
 TOKEN = "123456789:BENCH-token-for-the-emulator-00000"
 
@@ -37,9 +37,10 @@ async def walk_to_hold(user: ChatUser, app: BotApp) -> float:
     await user.expect_edit("20–30 seconds", timeout=60)
     await user.press("Start the 20 s hold", timeout=60)
     await user.expect(lambda e: e.kind == "send" and "Hold for" in e.text, timeout=60)
-    row = await app.bot_data["deps"].db.fetchone(
+    row = await deps_of(app).db.fetchone(
         "SELECT hold_ends_at FROM routine_runs WHERE user_id = ?", (user.user_id,)
     )
+    assert row is not None
     return float(row["hold_ends_at"])
 
 
@@ -47,6 +48,7 @@ async def run(users: int, speed: float) -> dict[str, float]:
     emulator = BotApiEmulator()
     await emulator.start()
     with tempfile.TemporaryDirectory() as folder:
+        drawn_pictures(Path(folder))
         settings = Settings(
             token=TOKEN,
             api_url=emulator.url,
@@ -60,7 +62,7 @@ async def run(users: int, speed: float) -> dict[str, float]:
         began = time.monotonic()
         ends = await asyncio.gather(*(walk_to_hold(p, app) for p in people))
         spread = max(ends) - min(ends)
-        hold = settings.scaled(20)
+        hold = 20 / settings.speed
         lateness = []
         for person, end in zip(people, ends, strict=True):
             release = await person.expect(

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.machine import PERFORMANCE_MD, describe, write_section
+from bench.machine import PERFORMANCE_MD, describe, drawn_pictures, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "Reminders"
@@ -47,7 +47,7 @@ USER_BASE = 10_000_000
 def seed(path: Path, users: int, rng: random.Random) -> dict[str, Any]:
     """Create the schema with the bot's migrations, then bulk-insert users and reminders."""
     from bot.core.schedule import next_occurrence
-    from bot.core.timezones import _geographic_zones
+    from bot.places.zones import _geographic_zones
     from db.connection import Database
 
     async def create() -> None:
@@ -160,6 +160,10 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+async def _never_sends(due: Any, now: datetime) -> Any:
+    raise AssertionError("the sweep probe only queues; nothing is sent")
+
+
 async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     """Start the real bot on the big database; time it; time one busiest-minute sweep."""
     import_started = time.perf_counter()
@@ -167,8 +171,9 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     from bot.config import Settings
     from bot.core.clock import FakeClock
     from bot.emulator import BotApiEmulator
-    from bot.reminders import ReminderService
-    from bot.sending import PacedSender
+    from bot.runtime.deps import deps_of
+    from bot.runtime.sending import PacedSender
+    from bot.services.reminders import ReminderService
 
     imported = time.perf_counter() - import_started
     rss_after_import = _rss_mb()
@@ -185,7 +190,7 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     started = time.perf_counter()
     app = build_application(settings, clock=clock)
     await start_application(app)
-    deps = app.bot_data["deps"]
+    deps = deps_of(app)
     await deps.reminders.sweep()  # the catch-up sweep start-up runs (nothing due yet)
     startup = time.perf_counter() - started
     # From here on only the probe below sweeps: the real app must not send this minute.
@@ -196,7 +201,9 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
 
     # The busiest minute: a service whose queue only collects (nothing is sent here).
     clock.set(datetime.fromtimestamp(minute_start + 59, UTC))
-    probe = ReminderService(deps, sender=PacedSender(), batch=1_000_000)
+    probe = ReminderService(
+        deps.db, deps.clock, PacedSender(), _never_sends, batch=1_000_000
+    )
     sweep_started = time.perf_counter()
     report = await probe.sweep()
     sweep = time.perf_counter() - sweep_started
@@ -219,6 +226,7 @@ async def child_deliver(db_path: Path, minute_start: float, ids: list[int]) -> d
     from bot.config import Settings
     from bot.core.clock import FakeClock
     from bot.emulator import BotApiEmulator, ChatUser
+    from bot.runtime.deps import deps_of
 
     emulator = BotApiEmulator(flood_limit_per_second=30)
     await emulator.start()
@@ -233,7 +241,7 @@ async def child_deliver(db_path: Path, minute_start: float, ids: list[int]) -> d
     wanted = set(ids)
     started = time.perf_counter()
     await start_application(app)  # the start-up sweep begins the delivery
-    service = app.bot_data["deps"].reminders
+    service = deps_of(app).reminders
     chatter = ChatUser(emulator, user_id=42, first_name="Chatty")
     latencies: list[float] = []
 
@@ -267,7 +275,7 @@ async def child_deliver(db_path: Path, minute_start: float, ids: list[int]) -> d
     await service.sweep()
     await service.sender.join()
     sends_after = sum(1 for e in emulator.events if e.kind == "send" and e.chat_id in wanted)
-    deps = app.bot_data["deps"]
+    deps = deps_of(app)
     row = await deps.db.fetchone(
         "SELECT COUNT(*) AS n FROM reminders WHERE user_id BETWEEN ? AND ? "
         "AND last_date IS NOT NULL",
@@ -363,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
     try:
         db_path = folder / "bench.sqlite3"
+        drawn_pictures(folder)
         print(f"Seeding {users:,} users …", file=sys.stderr, flush=True)
         seeded = seed(db_path, users, random.Random(20240603))
         print(

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.machine import PERFORMANCE_MD, describe, write_section
-from bot.sending import SEND_READ_TIMEOUT
+from bench.machine import PERFORMANCE_MD, describe, drawn_pictures, write_section
+from bot.runtime.sending import SEND_READ_TIMEOUT
 
 SECTION = "Slow sends"
 USER_BASE = 20_000_000
@@ -90,20 +90,26 @@ async def run(delay: float, users: int, fraction: float, seed_value: int) -> Res
     from bot.app import build_application, start_application, stop_application
     from bot.config import Settings
     from bot.emulator import BotApiEmulator
+    from bot.runtime.deps import deps_of
 
     with tempfile.TemporaryDirectory() as folder:
         db_path = Path(folder) / "bench.sqlite3"
+        drawn_pictures(Path(folder))  # measure the sends, not drawing pictures meanwhile
         await seed(db_path, users)
         emulator = BotApiEmulator()
         await emulator.start()
         emulator.answer_slowly(delay, fraction=fraction, methods=("sendMessage",), seed=seed_value)
         settings = Settings(
-            token=TOKEN, api_url=emulator.url, database_path=db_path, reminder_sweep_seconds=3600
+            token=TOKEN,
+            api_url=emulator.url,
+            database_path=db_path,
+            reminder_sweep_seconds=3600,
+            log_level="WARNING",
         )
         app = build_application(settings)
         started = time.perf_counter()
         await start_application(app)  # its catch-up sweep queues all of them at once
-        service = app.bot_data["deps"].reminders
+        service = deps_of(app).reminders
         wanted = {USER_BASE + n for n in range(users)}
         await asyncio.sleep(1.0)
         await service.sender.join()  # sent, given up, or retried until done
@@ -111,7 +117,7 @@ async def run(delay: float, users: int, fraction: float, seed_value: int) -> Res
         await asyncio.sleep(delay + 1)  # slow answers still on their way land too
         received = Counter(e.chat_id for e in emulator.events if e.kind == "send")
         attempts = sum(1 for method, _ in emulator.requests if method == "sendMessage")
-        row = await app.bot_data["deps"].db.fetchone(
+        row = await deps_of(app).db.fetchone(
             "SELECT COUNT(*) AS n FROM reminders WHERE last_date IS NOT NULL AND sending_at IS NULL"
         )
         await stop_application(app)

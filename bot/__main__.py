@@ -37,7 +37,7 @@ from bot.logs import configure_logging, expand_secrets, mask, redact_tracebacks
 from db.connection import Database, DatabaseError
 
 if TYPE_CHECKING:
-    from bot.context import BotApp
+    from bot.runtime.deps import BotApp
 
 log = logging.getLogger("bot")
 
@@ -48,17 +48,17 @@ TOKEN_REJECTED = "the Bot API rejected the token: check TELEGRAM_BOT_TOKEN and T
 API_TRIES = 4
 # From the stop signal to the process being gone, at most this (plus a moment to exit).
 STOP_DEADLINE = 3.5
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 class StartupError(Exception):
     """The Bot API is not usable; the message is the one line to show."""
 
 
-async def check_database(path: Path) -> None:
+async def check_database(target: Path | str) -> None:
     """Open, check and migrate the database once before going online, so a corrupt file
-    is a one-line error at start-up rather than a failure inside the event loop."""
-    database = await Database.open(path)
+    (or an unreachable PostgreSQL) is a one-line error at start-up rather than a failure
+    inside the event loop."""
+    database = await Database.open(target)
     await database.close()
 
 
@@ -156,6 +156,8 @@ def _poll_until_stopped(app: BotApp) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
+    from bot.app import ALLOWED_UPDATES
+
     try:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None, close_loop=True)
     finally:
@@ -185,10 +187,14 @@ def run_live() -> int:
     try:
         settings = load_settings(environ)
         content = load_content()
+        # The exercise pictures' poses are content too: a wrong angle stops start-up here.
+        from bot.media.figures import MediaLibrary
+
+        media = MediaLibrary.load(settings.media_path, content)
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
     try:
-        asyncio.run(check_database(settings.database_path))
+        asyncio.run(check_database(settings.database))
     except DatabaseError as exc:
         return _fail(str(exc))
     configure_logging(settings.log_level, [settings.token])
@@ -199,7 +205,7 @@ def run_live() -> int:
         return _fail(str(exc), settings.token)
     from bot.app import build_application
 
-    app = build_application(settings, content=content)
+    app = build_application(settings, content=content, media=media)
     try:
         _poll_until_stopped(app)
     except DatabaseError as exc:

@@ -1,61 +1,218 @@
-"""`build_application`: the one place that knows every part and wires them together."""
+"""`build_application`: the one place that knows every part and wires them together.
+
+Every handler is registered here, in one ordered list, so that who gets an update can be
+read top to bottom. All live in group 0, where the first match wins (other groups would
+see every update again, and a button would be answered twice).
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import cast
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, cast, get_args
 
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 
+from bot import places
 from bot.config import Settings
 from bot.content import Content, load_content
-from bot.context import BotApp, BotContext, Deps
 from bot.core.answers import AnswerMatcher
-from bot.core.clock import Clock, SystemClock
+from bot.core.buttons import (
+    ForgetButton,
+    GoOnToday,
+    PicturesButton,
+    ReminderButton,
+    ReminderPayload,
+    RoutineButton,
+    SafetyButton,
+    TopicButton,
+    ZonePayload,
+)
+from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
-from bot.holds import HoldTimers
-from bot.reminders import ReminderService
-from bot.sending import SEND_READ_TIMEOUT
-from bot.tracking_bot import AnswerTrackingBot
+from bot.handlers import (
+    errors,
+    help,
+    membership,
+    pictures,
+    privacy,
+    questions,
+    reminders,
+    routine,
+    safety,
+    start,
+    typed,
+)
+from bot.handlers.callbacks import matches
+from bot.handlers.guard import PrivateChatsOnly
+from bot.handlers.holds import restore_holds
+from bot.media.figures import MediaLibrary
+from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
+from bot.runtime.holds import HoldTimers
+from bot.runtime.sending import SEND_READ_TIMEOUT, PacedSender
+from bot.runtime.tracking_bot import AnswerTrackingBot
+from bot.services.media import MediaService
+from bot.services.reminders import ReminderService
+from bot.services.routine import RoutineService
+from bot.services.setup import SetupService
+from bot.services.users import UserService
+from bot.views.answers import AnswerTexts
 from db.connection import Database
 
 log = logging.getLogger(__name__)
 
-# Every handler lives in group 0, where the first match wins; the catch-alls are
-# registered last so they only see what no feature took. (Other groups would see every
-# update again, and a button would be answered twice.)
+Handler = BaseHandler[Update, BotContext, Any]
+
+# Updates the bot asks Telegram for (polling and, later, webhooks).
+# my_chat_member: a user who blocks the bot has their reminder turned off at once.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
-def deps_of(app: BotApp) -> Deps:
-    deps: Deps = app.bot_data["deps"]
-    return deps
+def handlers() -> list[Handler]:
+    """Every handler, in the order PTB tries them (the first match wins)."""
+    return [
+        # The privacy guard before everything: the coach is a private conversation. What
+        # comes from a group, or a press on a message outside the presser's own private
+        # chat, stops here (bot.handlers.guard).
+        PrivateChatsOnly(),
+        # The user blocked or unblocked the bot (their private chat only).
+        ChatMemberHandler(membership.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER),
+        # Edits first: an edited "/routine" must not start anything twice.
+        MessageHandler(filters.UpdateType.EDITED, help.edited),
+        CommandHandler("help", help.help_command),
+        CommandHandler("start", start.start),
+        CommandHandler("safety", safety.safety),
+        CallbackQueryHandler(safety.answer_screen, pattern=matches(SafetyButton)),
+        CommandHandler("forget", privacy.forget),
+        CallbackQueryHandler(privacy.confirm, pattern=matches(ForgetButton)),
+        # Reminders and time zones. Their set-up's open question lives in SQLite: typed
+        # answers and /cancel reach it through `typed` (before the routine and questions).
+        CommandHandler("reminder", reminders.reminder_command),
+        CommandHandler("timezone", reminders.timezone_command),
+        CallbackQueryHandler(
+            reminders.on_button,
+            pattern=matches(*get_args(ReminderPayload), *get_args(ZonePayload), ReminderButton),
+        ),
+        MessageHandler(filters.LOCATION, reminders.got_location),
+        CommandHandler("routine", routine.start_routine),
+        CommandHandler("cancel", typed.cancel),
+        CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
+        CallbackQueryHandler(routine.on_go_on_today, pattern=matches(GoOnToday)),
+        CommandHandler("ask", questions.ask),
+        CommandHandler("why", questions.why),
+        CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
+        CommandHandler("pictures", pictures.pictures_command),
+        CallbackQueryHandler(pictures.on_button, pattern=matches(PicturesButton)),
+        # Free text: an answer the reminder set-up waits for wins, then questions.
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, typed.on_text),
+        # Catch-alls last, so they only get what no feature took.
+        CallbackQueryHandler(help.unknown_button),
+        MessageHandler(filters.COMMAND, help.unknown_command),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.LOCATION, help.not_text
+        ),
+    ]
 
 
-async def _post_init(app: BotApp) -> None:
-    deps = deps_of(app)
-    deps._db = await Database.open(deps.settings.database_path)
-    await help.set_commands(app)
-    await routine.restore_holds(app)
-    if deps.reminders is not None:
-        await deps.reminders.start(app)
-    log.info("BackCoach is ready (database %s)", deps.settings.database_path)
+def _post_init(
+    settings: Settings,
+    content: Content,
+    clock: ScaledClock,
+    matcher: AnswerMatcher,
+    library: MediaLibrary,
+) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
+    async def post_init(app: BotApp) -> None:
+        """Open the database, build `Deps` once, then re-arm what was running."""
+        db = await Database.open(settings.database)
+        holds = HoldTimers(clock)
+        plan = Plan.from_content(content)
+        media = MediaService(db, library, clock)
+        reminder_service = ReminderService(
+            db,
+            clock,
+            PacedSender(),
+            functools.partial(reminders.deliver, app.bot, content),
+        )
+        install(
+            app,
+            Deps(
+                settings=settings,
+                content=content,
+                clock=clock,
+                plan=plan,
+                matcher=matcher,
+                db=db,
+                holds=holds,
+                users=UserService(db, clock),
+                routines=RoutineService(db, plan, clock, holds.cancel),
+                reminders=reminder_service,
+                setup=SetupService(db, clock),
+                media=media,
+            ),
+        )
+        await help.set_commands(app)
+        # The city index (about a second of work) loads in a worker thread, not awaited:
+        # start-up is no slower, and the first place lookup rarely waits.
+        threading.Thread(target=places.warm, name="places-warm", daemon=True).start()
+        await restore_holds(app)
+        await reminder_service.start()
+        # Pictures missing from the cache are drawn in a worker thread; meanwhile, text.
+        media.start()
+        _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
+        log.info("BackCoach is ready (database %s)", db.label)
+
+    return post_init
+
+
+def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval: float) -> None:
+    """Catch up right away, then wake on the sweep interval (each minute by default),
+    aligned to whole intervals of real time (reminders are at whole minutes) plus a
+    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59."""
+    if app.job_queue is None:
+        raise RuntimeError(
+            "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
+        )
+
+    async def sweep(context: BotContext) -> None:
+        await service.sweep_logged()
+
+    app.job_queue.run_once(sweep, 0.0, name="reminder-sweep-start")
+    app.job_queue.run_repeating(
+        sweep,
+        interval=interval,
+        first=interval - (time.time() % interval) + min(0.2, interval / 10),
+        name="reminder-sweep",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
 
 
 async def _post_stop(app: BotApp) -> None:
     """After updates stop, before the HTTP client closes: let reminder sends finish."""
     deps = deps_of(app)
-    if deps.reminders is not None:
-        await deps.reminders.stop()
+    await deps.reminders.stop()
+    await deps.media.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
-    deps = deps_of(app)
-    if deps._db is not None:
-        await deps._db.close()
-        deps._db = None
+    deps = uninstall(app)
+    if deps is not None:
+        await deps.db.close()
 
 
 def build_application(
@@ -63,11 +220,16 @@ def build_application(
     *,
     content: Content | None = None,
     clock: Clock | None = None,
+    media: MediaLibrary | None = None,
 ) -> BotApp:
     """Build the bot. Nothing touches the network or the database until `initialize()`
-    and `post_init` run (run_polling does both; tests use `start_application`)."""
+    and `post_init` run (run_polling does both; tests use `start_application`). `media`:
+    the exercise pictures (by default loaded from content, cached in settings.media_path)."""
     content = content if content is not None else load_content()
-    clock = clock if clock is not None else SystemClock()
+    if media is None:
+        media = MediaLibrary.load(settings.media_path, content)
+    scaled = ScaledClock(settings.speed, clock)
+    matcher = AnswerMatcher(content, AnswerTexts(content))
     app = cast(
         BotApp,
         Application.builder()
@@ -76,42 +238,22 @@ def build_application(
                 token=settings.token,
                 base_url=settings.bot_url,
                 base_file_url=settings.file_url,
-                defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
-                # A pool for replies, one for getUpdates. Sends wait longer for an
-                # answer than PTB's 5 s: a slow answer is not retried (bot/sending.py).
+                defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=places.zone_info("UTC")),
+                # A pool for replies, one for getUpdates. Sends wait longer for an answer
+                # than PTB's 5 s: a slow answer is not retried (bot/runtime/sending.py).
                 request=HTTPXRequest(connection_pool_size=256, read_timeout=SEND_READ_TIMEOUT),
                 get_updates_request=HTTPXRequest(),
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init)
+        .post_init(_post_init(settings, content, scaled, matcher, media))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),
     )
-    deps = Deps(
-        settings=settings,
-        content=content,
-        clock=clock,
-        plan=Plan.from_content(content),
-        holds=HoldTimers(),
-        matcher=AnswerMatcher(content),
-    )
-    deps.reminders = ReminderService(deps)
-    app.bot_data["deps"] = deps
-
-    help.register(app)
-    start.register(app)
-    safety.register(app)
-    privacy.register(app)
-    # The reminder set-up conversation first: while it runs, its /cancel and the typed
-    # times and places are its own (outside it, /cancel falls through to the routine).
-    reminders.register(app)
-    routine.register(app)
-    questions.register(app)
-    errors.register(app)
-    questions.register_free_text(app)
-    help.register_fallbacks(app)  # last
+    for handler in handlers():
+        app.add_handler(handler)
+    app.add_error_handler(errors.on_error)
     return app
 
 
@@ -122,7 +264,9 @@ async def start_application(app: BotApp, *, poll_timeout: float = 1.0) -> None:
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout) or 1)
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=int(poll_timeout) or 1, allowed_updates=ALLOWED_UPDATES
+    )
     await app.start()
 
 

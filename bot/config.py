@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
@@ -38,14 +38,23 @@ class ConfigError(Exception):
 class Settings:
     token: str
     api_url: str = DEFAULT_API_URL
+    # The SQLite file (DATABASE_PATH, or DATABASE_URL=sqlite:///…).
     database_path: Path = DEFAULT_DATABASE_PATH
+    # DATABASE_URL=postgresql://… (tests may give a sqlite:/// URL here too); None: the
+    # SQLite file at database_path. `Database.open(settings.database)` opens either.
+    database_url: str | None = None
     log_level: str = "INFO"
     # Holds, countdowns and reminders run this many times faster (demos, tests).
     speed: float = 1.0
-    # The zone PTB's Defaults use for naive datetimes; user-facing times use each user's zone.
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     # How often the reminder sweep wakes, in (unscaled) seconds.
     reminder_sweep_seconds: float = 60.0
+    # Where the exercise pictures are drawn and kept; None: `media` next to the database.
+    media_dir: Path | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """What `Database.open` takes: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def bot_url(self) -> str:
@@ -57,9 +66,9 @@ class Settings:
         """Root of file downloads: `{api}/file/bot<token>/<path>`."""
         return f"{self.api_url}/file/bot"
 
-    def scaled(self, seconds: float) -> float:
-        """Real seconds for a duration the content states in user-facing seconds."""
-        return seconds / self.speed
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.database_path.parent / "media"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -92,6 +101,49 @@ def _number(env: Mapping[str, str | None], name: str, *, default: float, high: f
     if not 0 < value <= high:
         raise ConfigError(f"{name} must be a number from 0.01 to {high:g}, got {raw!r}.")
     return value
+
+
+def _scheme(scheme: str) -> str:
+    """A URL scheme safe to echo (never a fragment of a password)."""
+    return f"{scheme}:" if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,20}", scheme) else "no scheme"
+
+
+def _database(env: Mapping[str, str | None], default: Path) -> tuple[Path, str | None]:
+    """(SQLite file, PostgreSQL URL or None) from DATABASE_URL or DATABASE_PATH."""
+    url = _env(env, "DATABASE_URL")
+    path = _env(env, "DATABASE_PATH")
+    if url is None:
+        return Path(path or default), None
+    if path is not None:
+        raise ConfigError(
+            "Set DATABASE_URL or DATABASE_PATH, not both (DATABASE_URL=sqlite:///<path> "
+            "says the same as DATABASE_PATH=<path>)."
+        )
+    scheme, _, rest = url.partition("://") if "://" in url else ("", "", url)
+    if scheme.lower() == "sqlite":
+        # sqlite:///relative/file or sqlite:////absolute/file (SQLAlchemy's spelling).
+        if not rest.startswith("/") or len(rest) == 1:
+            raise ConfigError(
+                "DATABASE_URL must name a file: sqlite:///data/backcoach.sqlite3 (relative) "
+                f"or sqlite:////srv/backcoach.sqlite3 (absolute), got {url!r}."
+            )
+        return Path(unquote(rest[1:])), None
+    if scheme.lower() in ("postgresql", "postgres"):
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise ConfigError(f"DATABASE_URL is not a valid PostgreSQL URL: {exc}.") from None
+        if not (parts.hostname or "host=" in parts.query) or not parts.path.strip("/"):
+            raise ConfigError(
+                "DATABASE_URL must name a host and a database: "
+                "postgresql://user:password@host:5432/backcoach."
+            )
+        return default, url
+    raise ConfigError(
+        "DATABASE_URL must be sqlite:///path/to/file.sqlite3 or "
+        f"postgresql://user:password@host/db, got {_scheme(scheme)}."
+    )
 
 
 def load_environment(env_file: Path | None = Path(".env")) -> dict[str, str | None]:
@@ -129,23 +181,17 @@ def load_settings(
 
     speed = _number(env, "BACKCOACH_SPEED", default=1.0, high=1000.0)
 
-    zone_name = _env(env, "BOT_TIMEZONE") or "UTC"
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"BOT_TIMEZONE must be an IANA zone such as Europe/Berlin, got {zone_name!r}."
-        ) from None
-
     sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
-    database_path = Path(_env(env, "DATABASE_PATH") or default_database)
+    database_path, database_url = _database(env, default_database)
+    media_dir = _env(env, "MEDIA_DIR")
     return Settings(
         token=token,
         api_url=api_url,
         database_path=database_path,
+        database_url=database_url,
         log_level=log_level,
         speed=speed,
-        timezone=zone,
         reminder_sweep_seconds=sweep,
+        media_dir=Path(media_dir) if media_dir is not None else None,
     )

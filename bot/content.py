@@ -6,17 +6,42 @@ the file, the item and the field, in one line: `ContentError` carries that line.
 
 from __future__ import annotations
 
+import itertools
+import re
+import string
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+def _content_dir() -> Path:
+    """Where the content files are: `bot/_content/` inside an installed wheel (the build
+    ships the repository's `content/` there, see setup.py), else `content/` at the top
+    of the checkout, where people edit it."""
+    packaged = resources.files("bot") / "_content"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "content"
+
+
+CONTENT_DIR = _content_dir()
 
 Text = Annotated[str, Field(min_length=1)]
 # Where a sentence's facts come from: the seed article, or general, conservative advice we added.
 Source = Literal["seed", "general"]
+# An answer can also be about BackCoach itself (privacy, the routine's length): neither.
+TopicSource = Literal["seed", "general", "bot"]
 
 
 class ContentError(Exception):
@@ -115,8 +140,13 @@ class Safety(_Strict):
     hurt_advice: Text
     pain_rose_advice: Text
     pain_high_advice: Text
+    rose_a_little_text: Text
     improved_text: Text
+    eased_text: Text
     unchanged_text: Text
+    caution_today: Text
+    rest_today: Text
+    reminder_yesterday: Text
 
 
 class AnswerTopic(_Strict):
@@ -129,15 +159,71 @@ class AnswerTopic(_Strict):
     # Single words or phrases that point strongly at this topic.
     keywords: list[Text] = Field(default_factory=list)
     answer: Text
-    source: Source
+    source: TopicSource
     # The exercise this topic is about, if any (links /why and the routine's Why button).
     exercise: str | None = None
+    # For people who should ask a clinician before exercising (pregnancy, an operation):
+    # when the topic matches a message at all, it wins over every other topic, so
+    # "I'm pregnant, how many bridges?" gets "check first", not "12".
+    check_first: bool = False
+
+
+class ExerciseDose(_Strict):
+    """One exercise's dose notches (content/dose.toml): seconds of the hold, or repetitions."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
+    notches: list[Annotated[int, Field(ge=1, le=300)]] = Field(min_length=1)
+
+    @field_validator("notches")
+    @classmethod
+    def _rising(cls, notches: list[int]) -> list[int]:
+        if any(b <= a for a, b in itertools.pairwise(notches)):
+            raise ValueError("notches must go up, lowest first, no repeats")
+        return notches
+
+
+def _only_dose_placeholder(text: str) -> str:
+    fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    if fields - {"dose"}:
+        raise ValueError(f"only {{dose}} may be filled in, not {sorted(fields - {'dose'})}")
+    return text
+
+
+DoseLine = Annotated[Text, AfterValidator(_only_dose_placeholder)]
+
+
+class DoseLines(_Strict):
+    """The card's one line saying today's dose and why; `{dose}` is "25 s", "18 times"…"""
+
+    source: Source
+    up: DoseLine
+    top: DoseLine
+    same: DoseLine
+    hard: DoseLine
+    hurt: DoseLine
+    pain_rose: DoseLine
+    gentle: DoseLine
+
+
+class DoseRules(_Strict):
+    """content/dose.toml: per-exercise notches, each checked against the article's range."""
+
+    exercise: list[ExerciseDose] = Field(min_length=1)
+    lines: DoseLines
+
+    def notches(self, exercise_id: str) -> tuple[int, ...]:
+        for entry in self.exercise:
+            if entry.id == exercise_id:
+                return tuple(entry.notches)
+        raise KeyError(exercise_id)
 
 
 class Content(_Strict):
     exercises: list[Exercise] = Field(min_length=1)
     safety: Safety
     answers: list[AnswerTopic] = Field(default_factory=list)
+    # How each exercise's dose adapts (content/dose.toml); see bot/core/dose.py.
+    dose: DoseRules
 
     def exercise(self, exercise_id: str) -> Exercise:
         for exercise in self.exercises:
@@ -198,6 +284,45 @@ def _parse(model: type[M], path: Path, list_key: str) -> M:
         raise ContentError(_describe(path, data, exc, list_key)) from None
 
 
+def _article_range(exercise: Exercise) -> tuple[int, int, str]:
+    """The seed's range for an exercise's dose: (low, high, unit) of its hold or reps."""
+    if exercise.hold is not None:
+        return exercise.hold.min_seconds, exercise.hold.max_seconds, "s"
+    assert exercise.reps is not None
+    return exercise.reps.min, exercise.reps.max, "reps"
+
+
+def _load_dose(path: Path, exercises: list[Exercise]) -> DoseRules:
+    """Parse dose.toml and check it against exercises.toml: one entry per exercise, the
+    first notch at the article's low end, no notch above its high end."""
+    rules = _parse(DoseRules, path, "exercise")
+    by_id = {e.id: e for e in exercises}
+    seen: set[str] = set()
+    for entry in rules.exercise:
+        where = f"{path}: exercise {entry.id!r}"
+        if entry.id not in by_id:
+            raise ContentError(f"{where}: field 'id': no such exercise in exercises.toml")
+        if entry.id in seen:
+            raise ContentError(f"{where}: field 'id': the exercise appears twice")
+        seen.add(entry.id)
+        low, high, unit = _article_range(by_id[entry.id])
+        for notch in entry.notches:
+            if not low <= notch <= high:
+                raise ContentError(
+                    f"{where}: field 'notches': {notch} is outside the article's range "
+                    f"{low}–{high} {unit} (exercises.toml)"
+                )
+        if entry.notches[0] != low:
+            raise ContentError(
+                f"{where}: field 'notches': the first notch must be the article's low end, "
+                f"{low} {unit} (exercises.toml)"
+            )
+    missing = [e.id for e in exercises if e.id not in seen]
+    if missing:
+        raise ContentError(f"{path}: exercise {missing[0]!r} has no notches")
+    return rules
+
+
 def load_content(directory: Path = CONTENT_DIR) -> Content:
     """Read every content file; raise `ContentError` with one line on the first problem."""
     exercises = _parse(_ExerciseFile, directory / "exercises.toml", "exercise").exercise
@@ -208,10 +333,48 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     safety = _parse(Safety, directory / "safety.toml", "")
     answers_path = directory / "answers.toml"
     answers = _parse(_AnswerFile, answers_path, "topic").topic if answers_path.exists() else []
+    _check_answers(answers_path, exercises, answers)
+    dose = _load_dose(directory / "dose.toml", exercises)
+    return Content(exercises=exercises, safety=safety, answers=answers, dose=dose)
+
+
+# Filled in by the answer view (bot/views/answers.py) from the other content files.
+ANSWER_PLACEHOLDERS = frozenset(
+    {"{why}", "{minutes}", "{exercises}", "{urgent_flags}", "{see_doctor_flags}"}
+)
+_PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
+
+
+def _check_answers(path: Path, exercises: list[Exercise], answers: list[AnswerTopic]) -> None:
+    """What the question answerer relies on, checked once at load, each error in one line:
+    known exercises, unique ids, known placeholders, a why_ and how_ topic per exercise,
+    and a why_ topic's source agreeing with the why text it shows."""
+    by_id = {exercise.id: exercise for exercise in exercises}
+    seen: set[str] = set()
     for topic in answers:
-        if topic.exercise is not None and topic.exercise not in ids:
-            raise ContentError(
-                f"{answers_path}: topic {topic.id!r}: field 'exercise': "
-                f"unknown exercise {topic.exercise!r}"
-            )
-    return Content(exercises=exercises, safety=safety, answers=answers)
+        where = f"{path}: topic {topic.id!r}"
+        if topic.id in seen:
+            raise ContentError(f"{where}: field 'id': repeats")
+        seen.add(topic.id)
+        if topic.exercise is not None and topic.exercise not in by_id:
+            raise ContentError(f"{where}: field 'exercise': unknown exercise {topic.exercise!r}")
+        for placeholder in _PLACEHOLDER.findall(topic.answer):
+            if placeholder not in ANSWER_PLACEHOLDERS:
+                raise ContentError(f"{where}: field 'answer': unknown placeholder {placeholder}")
+        if "{why}" in topic.answer and topic.exercise is None:
+            raise ContentError(f"{where}: field 'answer': {{why}} needs an 'exercise'")
+    topics = {topic.id: topic for topic in answers}
+    for exercise_id, exercise in by_id.items():
+        for kind in ("why", "how"):
+            linked = topics.get(f"{kind}_{exercise_id}")
+            if linked is None or linked.exercise != exercise_id:
+                raise ContentError(
+                    f"{path}: topic '{kind}_{exercise_id}' is missing or not "
+                    f"linked to exercise {exercise_id!r}"
+                )
+            why = exercise.why
+            if kind == "why" and "{why}" in linked.answer and linked.source != why.source:
+                raise ContentError(
+                    f"{path}: topic 'why_{exercise_id}': field 'source': says "
+                    f"{linked.source!r} but exercises.toml's why says {why.source!r}"
+                )

@@ -7,13 +7,40 @@ from pathlib import Path
 
 import pytest
 
+from bot import places
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
-from bot.context import BotApp
 from bot.core.clock import Clock
 from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
+from bot.media.figures import MediaLibrary
+from bot.runtime.deps import BotApp
+
+# Database engines: `database_url` is SQLite unless a test is marked `@both_engines`
+# (tests/pg.py); then it also runs on a throwaway PostgreSQL started once per session.
+pytest_plugins = ["tests.pg"]
 
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
+DOCS_PICTURES = Path(__file__).resolve().parents[1] / "docs" / "pictures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_place_data() -> None:
+    """Load the city list, the zone files and the map of zones once per session (about a
+    second, more on a loaded machine), so no test pays it inside its reply timeouts."""
+    places.warm()
+    places.lookup("Berlin")
+    places.lookup("UTC+2")
+    places.zone_at(52.52, 13.40)
+
+
+@pytest.fixture(scope="session")
+def media_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One picture cache for every bot the tests start, filled from the reviewed
+    docs/pictures: drawing them all takes 10-20 s, copying them milliseconds (a picture
+    missing there is drawn when first sent; tests/unit/test_media.py draws them all)."""
+    folder = tmp_path_factory.mktemp("media")
+    MediaLibrary.load(folder).seed(DOCS_PICTURES)
+    return folder
 
 
 @pytest.fixture
@@ -28,13 +55,17 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, tmp_path: Path) -> Settings:
+def settings(
+    emulator: BotApiEmulator, tmp_path: Path, database_url: str, media_cache: Path
+) -> Settings:
     # Speed 20: a 20 s hold lasts 1 s of real time (the documented BACKCOACH_SPEED setting).
     return Settings(
         token=TEST_TOKEN,
         api_url=emulator.url,
         database_path=tmp_path / "data" / "bot.sqlite3",
+        database_url=database_url,
         speed=20.0,
+        media_dir=media_cache,
     )
 
 

@@ -1,4 +1,10 @@
-"""Time is injected: code that needs "now" takes a `Clock`, so tests control time."""
+"""Time is injected, and sped up in exactly one place.
+
+Code that needs "now" takes a clock, so tests control time. `ScaledClock` is the one
+object that knows `BACKCOACH_SPEED`: holds, countdowns, snoozes and the reminder sweep ask
+it how many real seconds a duration stated to the user takes, so no timer has to remember
+to divide by the speed itself.
+"""
 
 from __future__ import annotations
 
@@ -33,3 +39,33 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class ScaledClock:
+    """ "Now" from a source clock, and durations shortened by `speed` (demos, tests).
+
+    Instants are never scaled (a reminder at 07:30 comes at 07:30); only the length of
+    what the bot times for the user is."""
+
+    def __init__(self, speed: float = 1.0, source: Clock | None = None) -> None:
+        if not speed > 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self.source: Clock = source if source is not None else SystemClock()
+
+    def now(self) -> datetime:
+        return self.source.now()
+
+    def timestamp(self) -> float:
+        return self.source.now().timestamp()
+
+    def real_seconds(self, seconds: float) -> float:
+        """How long `seconds` as the user reads them take in real time."""
+        return seconds / self.speed
+
+    def real(self, duration: timedelta) -> timedelta:
+        return duration / self.speed
+
+    def user_seconds(self, real_seconds: float) -> float:
+        """The inverse: real seconds left, as the user should read them."""
+        return real_seconds * self.speed

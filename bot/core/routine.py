@@ -3,7 +3,7 @@
 Pure: no Telegram, no database, no clock. A handler loads a `RoutineState`, calls
 `apply(state, action, plan)` and gets back the new state and what happened
 (`Transition.outcome`, whether a hold started or stopped); it persists that and
-renders the new state with `bot.core.routine_view`. Every change bumps `version`, and
+renders the new state with `bot.views.routine`. Every change bumps `version`, and
 buttons carry the version they were drawn for, so a double tap or an old button can
 never move the routine twice.
 """
@@ -47,6 +47,13 @@ class Action(StrEnum):
     RESUME = "r"
     STOP = "x"
     PAIN = "v"  # with a score 0-10
+
+
+class Rejected(StrEnum):
+    """Why an action was not saved (the service's typed answer; views word it)."""
+
+    NOT_FITTING = "not_fitting"  # a forged or confused press: nothing changed
+    RACED = "raced"  # someone (a double tap, the timer) changed the routine first
 
 
 class InvalidAction(Exception):
@@ -188,13 +195,6 @@ class Transition:
     # The exercise that just ended and how, to be saved with the state.
     outcome: tuple[int, str, Outcome] | None = None
 
-    @property
-    def hold_started(self) -> bool:
-        return self.state.hold_ends_at is not None
-
-
-def new_run(run_id: int, user_id: int, chat_id: int, now: float) -> RoutineState:
-    return RoutineState(run_id, user_id, chat_id, Status.ACTIVE, Phase.PAIN_BEFORE, now)
 
 
 def _finish_exercise(state: RoutineState, plan: Plan, outcome: Outcome) -> Transition:
@@ -308,13 +308,17 @@ def _apply(
 
 # -- the summary --------------------------------------------------------------------------
 
-Advice = Literal["pain_rose", "pain_high", "improved", "unchanged"]
+Advice = Literal["pain_rose", "pain_high", "rose_a_little", "improved", "eased", "unchanged"]
+# Advice that means "stop for today": it stays in force for the rest of that local day
+# (a later /routine asks first) and the next day's reminder mentions it.
+STOP_FOR_TODAY: frozenset[Advice] = frozenset({"pain_rose", "pain_high"})
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
     minutes: int
     seconds: int
+    total: int  # exercises in the routine
     done: tuple[str, ...]
     skipped: tuple[str, ...]
     hurt: tuple[str, ...]
@@ -323,17 +327,44 @@ class Summary:
     advice: Advice
 
 
+def is_clear_improvement(before: int, after: int) -> bool:
+    """The change clinicians count as a real improvement on a 0-10 pain scale: a drop of
+    2 points or more, or of 30 % or more from a start of 4 or more (from a low start a
+    single point is a large percentage but within the scale's own noise)."""
+    drop = before - after
+    return drop >= 2 or (before >= 4 and drop > 0 and drop / before >= 0.3)
+
+
 def pain_advice(before: int, after: int) -> Advice:
-    """A rise of 2+ points or a score of 8+ means stop for today; a drop of 2+ points or
-    30 % is the change clinicians treat as a real improvement."""
+    """A rise of 2+ points or a score of 8+ means stop for today; a rise of 1 is said
+    plainly; a drop counts as an improvement only by `is_clear_improvement`."""
     if after - before >= 2:
         return "pain_rose"
     if after >= 8:
         return "pain_high"
-    drop = before - after
-    if drop >= 2 or (before > 0 and drop > 0 and drop / before >= 0.3):
+    if after > before:
+        return "rose_a_little"
+    if is_clear_improvement(before, after):
         return "improved"
+    if after < before:
+        return "eased"
     return "unchanged"
+
+
+def keeps_stop_advice(before: int | None, after: int | None) -> bool:
+    """Did a finished routine end with "stop for today"?"""
+    if before is None or after is None:
+        return False
+    return pain_advice(before, after) in STOP_FOR_TODAY
+
+
+def last_ended(state: RoutineState, plan: Plan) -> str | None:
+    """The name of the last exercise that ended (done, skipped or hurt), if any."""
+    if not state.outcomes:
+        return None
+    names = {e.id: e.name for e in plan.exercises}
+    exercise_id = state.outcomes[-1][0]
+    return names.get(exercise_id, exercise_id)
 
 
 def summarize(state: RoutineState, plan: Plan) -> Summary:
@@ -348,6 +379,7 @@ def summarize(state: RoutineState, plan: Plan) -> Summary:
     return Summary(
         minutes=elapsed // 60,
         seconds=elapsed % 60,
+        total=len(plan.exercises),
         done=named("done"),
         skipped=named("skipped"),
         hurt=named("hurt"),

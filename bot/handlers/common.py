@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 
-from bot.context import BotContext
-from db import users
-
-
-def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Rows of (label, callback_data) pairs."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+from bot.core.chats import is_own_private_chat
+from bot.handlers.callbacks import markup
+from bot.runtime.deps import BotContext
+from bot.services.users import Profile
+from bot.views.screen import Screen
 
 
 def query_message(update: Update) -> Message | None:
@@ -26,29 +20,29 @@ def query_message(update: Update) -> Message | None:
     return None
 
 
-async def remember_user(update: Update, context: BotContext) -> users.User | None:
-    """Make sure the user has a row (their chat may have changed); return it."""
+async def remember_user(update: Update, context: BotContext) -> Profile | None:
+    """Make sure the user has a row; return it. Only the user's own private chat is ever
+    stored (their reminders go there): the guard keeps other chats from reaching any
+    handler, and this checks again, as the one place that writes it."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    if user is None or chat is None or not is_own_private_chat(chat.type, chat.id, user.id):
         return None
-    deps = context.deps
-    await users.upsert(deps.db, user.id, chat.id, user.first_name, deps.now())
-    return await users.get(deps.db, user.id)
+    return await context.deps.users.remember(user.id, chat.id, user.first_name)
+
+
+async def send_screen(context: BotContext, chat_id: int, screen: Screen) -> Message:
+    return await context.bot.send_message(chat_id, screen.text, reply_markup=markup(screen.rows))
 
 
 async def edit_or_send(
-    message: Message | None,
-    chat_id: int,
-    context: BotContext,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
+    message: Message | None, chat_id: int, context: BotContext, screen: Screen
 ) -> Message | None:
     """Edit `message` in place; if it cannot be edited (too old, deleted), send anew."""
     if message is not None:
         try:
-            result = await message.edit_text(text, reply_markup=markup)
+            result = await message.edit_text(screen.text, reply_markup=markup(screen.rows))
             return result if isinstance(result, Message) else None
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return message
-    return await context.bot.send_message(chat_id, text, reply_markup=markup)
+    return await send_screen(context, chat_id, screen)

@@ -8,8 +8,8 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from bot.context import BotApp, BotContext
-from bot.tracking_bot import AnswerTrackingBot
+from bot.runtime.deps import BotContext
+from bot.runtime.tracking_bot import AnswerTrackingBot
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,3 @@ async def on_error(update: object, context: BotContext) -> None:
         await context.bot.send_message(chat.id, APOLOGY)
     except Exception:  # the apology itself failed (network down, user blocked us)
         log.warning("could not send the apology for update %s", update_id)
-
-
-def register(app: BotApp) -> None:
-    app.add_error_handler(on_error)

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import BotApp, BotContext
-from bot.handlers.common import edit_or_send, keyboard, query_message
-from db import users
+from bot.core.buttons import ForgetButton
+from bot.handlers.callbacks import decode, markup
+from bot.handlers.common import edit_or_send, query_message
+from bot.runtime.deps import BotContext
+from bot.views.screen import Screen
+
+ASK = (
+    "This deletes everything I store about you: your safety answer, your routines and "
+    "pain scores, and your reminder. It can't be undone."
+)
 
 
 async def forget(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
     await update.effective_message.reply_text(
-        "This deletes everything I store about you: your safety answer, your routines and "
-        "pain scores, and your reminder. It can't be undone.",
-        reply_markup=keyboard([[("🗑 Delete everything", "f:yes"), ("Keep it", "f:no")]]),
+        ASK,
+        reply_markup=markup(
+            [[("🗑 Delete everything", ForgetButton(True)), ("Keep it", ForgetButton(False))]]
+        ),
     )
 
 
@@ -25,18 +32,14 @@ async def confirm(update: Update, context: BotContext) -> None:
     if query is None or user is None:
         return
     chat_id = update.effective_chat.id if update.effective_chat else user.id
-    if query.data == "f:yes":
+    payload = decode(query.data)
+    if isinstance(payload, ForgetButton) and payload.confirm:
         deps = context.deps
         deps.holds.cancel_user(user.id)
-        await users.forget(deps.db, user.id)
+        await deps.users.forget(user.id)
         await query.answer("Deleted.")
         text = "Done: I've deleted everything about you. Send /start if you want to begin again."
     else:
         await query.answer()
         text = "Okay, nothing was deleted."
-    await edit_or_send(query_message(update), chat_id, context, text)
-
-
-def register(app: BotApp) -> None:
-    app.add_handler(CommandHandler("forget", forget))
-    app.add_handler(CallbackQueryHandler(confirm, pattern=r"^f:"))
+    await edit_or_send(query_message(update), chat_id, context, Screen(text))

@@ -10,20 +10,22 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotApp, BotContext
 from bot.core.answers import Reply
+from bot.core.buttons import TopicButton
 from bot.core.commands import Command, command_word
-from bot.core.routine import Action, Phase, RoutineState
+from bot.core.routine import Action, Phase, RoutineState, Status
+from bot.core.safety import may_exercise
 from bot.core.text import esc, split_for_telegram
-from bot.handlers import routine
-from bot.handlers.common import keyboard, remember_user
-from bot.handlers.safety import send_screen
-from bot.routine_store import load_open
-from db import users
+from bot.handlers import pictures, routine
+from bot.handlers.callbacks import decode, markup
+from bot.handlers.common import remember_user
+from bot.handlers.gate import send_safety_screen
+from bot.runtime.deps import BotContext
+from bot.services.users import Profile
+from bot.views import safety as safety_view
+from bot.views.screen import Rows
 
-PATTERN = r"^q:"
 _COMMANDS: dict[Command, Action] = {
     "next": Action.NEXT,
     "pause": Action.PAUSE,
@@ -35,20 +37,25 @@ _FORWARD = {Action.NEXT, Action.RESUME, Action.SKIP}
 _PAIN_SCORE = re.compile(r"^\s*(10|[0-9])\s*(/\s*10)?\s*$")
 
 
-async def send_reply(context: BotContext, chat_id: int, reply: Reply, suffix: str = "") -> None:
-    """Send a matcher reply (split if ever too long), with "did you mean" buttons."""
-    rows = [[(topic.title, f"q:{topic.id}")] for topic in reply.suggestions]
+async def send_reply(
+    context: BotContext, chat_id: int, reply: Reply, suffix: str = "", *, user_id: int = 0
+) -> None:
+    """Send a matcher reply (split if ever too long), with "did you mean" buttons; a
+    how-to answer comes with the exercise's picture (for `user_id`, unless Text only)."""
+    rows: Rows = [[(topic.title, TopicButton(topic.id))] for topic in reply.suggestions]
+    if user_id and await pictures.send_answer(
+        context, chat_id, user_id, reply, reply.text + suffix, rows
+    ):
+        return
     chunks = split_for_telegram(reply.text + suffix)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await context.bot.send_message(
-            chat_id, chunk, reply_markup=keyboard(rows) if last and rows else None
-        )
+        await context.bot.send_message(chat_id, chunk, reply_markup=markup(rows) if last else None)
 
 
 def where_in_routine(state: RoutineState, context: BotContext) -> str:
     plan = context.deps.plan
-    if state.status.value == "paused":
+    if state.status is Status.PAUSED:
         return "Your routine is paused: press Resume above or send /routine to go on."
     if state.phase is not Phase.EXERCISE:
         return "Your routine is waiting for your pain score: press a number above, or type it."
@@ -57,13 +64,6 @@ def where_in_routine(state: RoutineState, context: BotContext) -> str:
         f"Your routine is still at {esc(state.exercise(plan).name)}, step {step.number} of "
         f"{step.total}: the buttons above still work."
     )
-
-
-async def on_text(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    user = await remember_user(update, context)
-    if message is not None and user is not None:
-        await respond(context, user, message.text or "")
 
 
 async def ask(update: Update, context: BotContext) -> None:
@@ -80,13 +80,13 @@ async def ask(update: Update, context: BotContext) -> None:
     await respond(context, user, question)
 
 
-async def respond(context: BotContext, user: users.User, text: str) -> None:
+async def respond(context: BotContext, user: Profile, text: str) -> None:
     """Answer a message; mid-routine, keep the routine's place (or act on a typed score)."""
     deps = context.deps
-    state = await load_open(deps, user.user_id)
+    state = await deps.routines.load_open(user.user_id)
     if state is not None and state.phase in (Phase.PAIN_BEFORE, Phase.PAIN_AFTER):
         score = _PAIN_SCORE.match(text)
-        if score and state.status.value == "active":
+        if score and state.status is Status.ACTIVE:
             await routine.typed_action(context, state, Action.PAIN, int(score.group(1)))
             return
     current = state.exercise(deps.plan).id if state and state.phase is Phase.EXERCISE else None
@@ -99,10 +99,11 @@ async def respond(context: BotContext, user: users.User, text: str) -> None:
         await typed_command(context, user, state, _COMMANDS[command])
         return
     if state is None:
-        await send_reply(context, user.chat_id, reply)
+        await send_reply(context, user.chat_id, reply, user_id=user.user_id)
         return
     if reply.kind in ("answer", "smalltalk"):
-        await send_reply(context, user.chat_id, reply, "\n\n" + where_in_routine(state, context))
+        where = "\n\n" + where_in_routine(state, context)
+        await send_reply(context, user.chat_id, reply, where, user_id=user.user_id)
         return
     # Not a question we know, mid-routine: most likely a reply meant for the buttons.
     await send_reply(
@@ -114,12 +115,12 @@ async def respond(context: BotContext, user: users.User, text: str) -> None:
 
 
 async def typed_command(
-    context: BotContext, user: users.User, state: RoutineState, action: Action
+    context: BotContext, user: Profile, state: RoutineState, action: Action
 ) -> None:
     """ "pause", "skip", "next" typed mid-routine: the same as pressing the button."""
-    if action in _FORWARD and user.safety_status != "cleared":
-        await context.bot.send_message(user.chat_id, "Please take the safety check first.")
-        await send_screen(context, user.chat_id)
+    if action in _FORWARD and not may_exercise(user.safety):
+        await context.bot.send_message(user.chat_id, safety_view.TAKE_IT_FIRST)
+        await send_safety_screen(context, user.chat_id)
         return
     if not await routine.typed_action(context, state, action):
         await context.bot.send_message(
@@ -128,19 +129,19 @@ async def typed_command(
 
 
 async def red_flag(
-    context: BotContext, user: users.User, state: RoutineState | None, reply: Reply
+    context: BotContext, user: Profile, state: RoutineState | None, reply: Reply
 ) -> None:
     """A warning sign wins over everything: answer it first, pause any routine, and ask
     for the safety check again before the routine can go on."""
     deps = context.deps
-    await users.set_safety(deps.db, user.user_id, None, deps.now())
+    await deps.users.set_safety(user.user_id, None)
     await send_reply(
         context,
         user.chat_id,
         reply,
         "\n\nIf this doesn't apply to you after all, send /safety to take the safety check again.",
     )
-    if state is not None and state.status.value == "active":
+    if state is not None and state.status is Status.ACTIVE:
         await routine.typed_action(context, state, Action.PAUSE)
 
 
@@ -153,14 +154,14 @@ async def why(update: Update, context: BotContext) -> None:
     name = " ".join(context.args or [])
     exercise_id = deps.matcher.find_exercise(name) if name.strip() else None
     if exercise_id is None and not name.strip():
-        state = await load_open(deps, user.user_id)
+        state = await deps.routines.load_open(user.user_id)
         if state is not None and state.phase is Phase.EXERCISE:
             exercise_id = state.exercise(deps.plan).id
     if exercise_id is None:
         prefix = "I don't know that exercise. " if name.strip() else ""
-        rows = [[(e.name, f"q:why_{e.id}")] for e in deps.content.exercises]
+        rows: Rows = [[(e.name, TopicButton(f"why_{e.id}"))] for e in deps.content.exercises]
         await context.bot.send_message(
-            user.chat_id, f"{prefix}Which exercise?", reply_markup=keyboard(rows)
+            user.chat_id, f"{prefix}Which exercise?", reply_markup=markup(rows)
         )
         return
     reply = deps.matcher.reply_for_topic(f"why_{exercise_id}")
@@ -173,24 +174,14 @@ async def on_suggestion(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if query is None or chat is None:
         return
-    topic_id = (query.data or "").removeprefix("q:")
+    payload = decode(query.data)
     try:
-        reply = context.deps.matcher.reply_for_topic(topic_id)
+        if not isinstance(payload, TopicButton):
+            raise KeyError(query.data)
+        reply = context.deps.matcher.reply_for_topic(payload.topic_id)
     except KeyError:
         await query.answer("That answer is no longer available. Try /help.")
         return
     await query.answer()
-    await send_reply(context, chat.id, reply)
-
-
-def register(app: BotApp) -> None:
-    app.add_handler(CommandHandler("ask", ask))
-    app.add_handler(CommandHandler("why", why))
-    app.add_handler(CallbackQueryHandler(on_suggestion, pattern=PATTERN))
-
-
-def register_free_text(app: BotApp) -> None:
-    """Free text is the last feature handler: conversations (reminder set-up) come first."""
-    app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, on_text)
-    )
+    user_id = update.effective_user.id if update.effective_user is not None else 0
+    await send_reply(context, chat.id, reply, user_id=user_id)

@@ -1,156 +1,113 @@
 """/routine, /cancel and the routine's buttons: load the state, apply the core's state
-machine (through `bot.routine_store`), and show the result. Timed holds end in a new
-"Release now" message."""
+machine (through the routine service), and show the result. Timed holds are
+`bot.handlers.holds`.
+
+🛑 Stop asks once ("Stop the routine?"); its answer, "Not now" and "Stop for today" stop
+at once (see `bot.views.routine`). Stop and Start over are intents that do not depend on
+the step, so they apply even from a button drawn for an earlier version.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
-from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram import CallbackQuery, Message, Update
 
-from bot.context import BotApp, BotContext, Deps
-from bot.core import routine_view as view
-from bot.core.routine import Action, Phase, RoutineState, Transition, summarize
+from bot.core.buttons import GoOnToday, RoutineButton, RoutineTap
+from bot.core.routine import Action, Phase, Rejected, RoutineState, Transition, summarize
+from bot.core.safety import may_exercise, routine_gate
 from bot.core.text import esc
-from bot.handlers.common import keyboard, query_message, remember_user
-from bot.handlers.safety import send_screen
-from bot.routine_store import load, load_open, perform
-from db import routines, users
+from bot.handlers.callbacks import decode
+from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
+from bot.handlers.gate import refuse_if_unsafe, send_safety_screen
+from bot.handlers.holds import arm, redraw
+from bot.handlers.messages import edit, send, strip, strip_buttons
+from bot.runtime.deps import BotContext
+from bot.services.users import Profile
+from bot.views import routine as view
+from bot.views import safety as safety_view
+from bot.views.screen import Screen
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^r:"
-COUNTDOWN_EVERY = 10  # seconds between countdown edits: Telegram allows ~20 edits a minute
 # Buttons that move a routine forward need a cleared safety screen; these never do.
-_ALWAYS_ALLOWED = {Action.STOP.value, Action.PAUSE.value, view.WHY, view.WHY_ALL}
-
-
-def markup(state: RoutineState, screen: view.Screen) -> InlineKeyboardMarkup | None:
-    """Buttons carry the run and the version they were drawn for: `r:<run>:<version>:<token>`."""
-    if not screen.rows:
-        return None
-    prefix = f"r:{state.run_id}:{state.version}:"
-    return keyboard([[(label, prefix + token) for label, token in row] for row in screen.rows])
-
-
-# -- showing -------------------------------------------------------------------------------
-
-
-async def send(
-    context: BotContext, state: RoutineState, screen: view.Screen, *, live: bool = True
-) -> Message:
-    """A new message. With `live`, its buttons become the routine's current ones."""
-    message = await context.bot.send_message(
-        state.chat_id, screen.text, reply_markup=markup(state, screen)
-    )
-    if live and screen.rows:
-        await routines.set_message(context.deps.db, state.run_id, message.message_id)
-    return message
-
-
-async def edit(
-    context: BotContext, message: Message | None, state: RoutineState, screen: view.Screen
-) -> Message:
-    """Edit `message` into `screen`, or send anew when there is none or it can't be edited;
-    returns the message now showing the screen."""
-    if message is None:
-        return await send(context, state, screen)
-    try:
-        await message.edit_text(screen.text, reply_markup=markup(state, screen))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            log.info("could not edit message %s (%s); sending anew", message.id, exc)
-            return await send(context, state, screen)
-    if screen.rows:
-        await routines.set_message(context.deps.db, state.run_id, message.message_id)
-    return message
-
-
-async def strip_buttons(context: BotContext, chat_id: int, message_id: int | None) -> None:
-    """Old steps keep their text but lose their buttons, so nobody presses them later."""
-    if message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest as exc:
-        log.debug("could not remove buttons from message %s: %s", message_id, exc)
-
-
-async def strip(context: BotContext, message: Message | None) -> None:
-    if message is not None and message.reply_markup:
-        await strip_buttons(context, message.chat_id, message.message_id)
-
-
-def current_screen(state: RoutineState, deps: Deps) -> view.Screen:
-    """The screen for where the routine is now (after a stale button, Resume, Continue)."""
-    plan = deps.plan
-    if state.status.value == "paused":
-        return view.paused(state, plan)
-    if state.phase is Phase.PAIN_BEFORE:
-        return view.pain_prompt(before=True)
-    if state.phase is Phase.PAIN_AFTER:
-        return view.pain_prompt(before=False)
-    if state.hold_ends_at is not None:
-        left = (state.hold_ends_at - deps.now()) * deps.settings.speed
-        return view.hold_countdown(state, plan, max(1, math.ceil(left)))
-    return view.exercise_step(state, plan)
-
-
-async def redraw(context: BotContext, state: RoutineState, message: Message | None) -> None:
-    """Show where the routine is now, in `message` or a new one. A running hold's timers
-    follow the message that shows its countdown."""
-    shown = await edit(context, message, state, current_screen(state, context.deps))
-    if state.holding:
-        arm(context, state, shown.message_id)
-
-
-# -- commands ------------------------------------------------------------------------------
+_ALWAYS_ALLOWED = {
+    RoutineTap.STOP,
+    RoutineTap.CONFIRM_STOP,
+    RoutineTap.KEEP_GOING,
+    RoutineTap.PAUSE,
+    RoutineTap.WHY,
+    RoutineTap.WHY_ALL,
+}
+# The taps that are state changes, as the core's actions (🛑 Stop itself only asks).
+_ACTIONS = {
+    RoutineTap.NEXT: Action.NEXT,
+    RoutineTap.SHOW_ALL: Action.SHOW_ALL,
+    RoutineTap.START_HOLD: Action.START_HOLD,
+    RoutineTap.RELEASE: Action.RELEASE,
+    RoutineTap.SKIP: Action.SKIP,
+    RoutineTap.HURT: Action.HURT,
+    RoutineTap.PAUSE: Action.PAUSE,
+    RoutineTap.RESUME: Action.RESUME,
+    RoutineTap.CONFIRM_STOP: Action.STOP,
+    RoutineTap.PAIN: Action.PAIN,
+}
+# Intents that do not depend on the step: they apply from an older button too.
+_ANY_VERSION = {RoutineTap.CONFIRM_STOP, RoutineTap.RESTART}
 
 
 async def start_routine(update: Update, context: BotContext) -> None:
     """/routine (also the reminder's "Start routine" button): begin, or offer to resume."""
     user = await remember_user(update, context)
-    if user is None:
-        return
+    if user is not None:
+        await offer_or_begin(context, user)
+
+
+async def offer_or_begin(context: BotContext, user: Profile) -> None:
+    """The safety check first (and back here when it clears), then the open routine's
+    resume offer, then today's "stop for today" advice if it is in force, then a start."""
     deps = context.deps
-    if user.safety_status is None:
-        await send_screen(context, user.chat_id)
+    if await refuse_if_unsafe(context, user.chat_id, routine_gate(user.safety), then_routine=True):
         return
-    if user.safety_status != "cleared":
-        advice = (
-            deps.content.safety.urgent_advice
-            if user.safety_status == "urgent"
-            else deps.content.safety.see_doctor_advice
-        )
-        await context.bot.send_message(
-            user.chat_id,
-            f"{esc(advice)}\n\nYour safety check said one of the warning signs applies, "
-            "so I won't start a routine. If things have changed, send /safety to take it again.",
-        )
-        return
-    state = await load_open(deps, user.user_id)
+    state = await deps.routines.load_open(user.user_id)
     if state is not None:
         # Not live: the routine's own message keeps its buttons (and a hold its countdown).
         await send(context, state, view.resume_offer(state, deps.plan), live=False)
+        return
+    earlier = await deps.routines.stop_advice_today(user.user_id, user.zone)
+    if earlier is not None:
+        await send_screen(context, user.chat_id, view.caution_today(deps.content.safety, *earlier))
+        return
+    await begin(context, user.user_id, user.chat_id)
+
+
+async def on_go_on_today(update: Update, context: BotContext) -> None:
+    """The answer to "your pain rose earlier today: still go on?"."""
+    query = update.callback_query
+    user = await remember_user(update, context)
+    if query is None or user is None:
+        return
+    payload = decode(query.data)
+    message = query_message(update)
+    await query.answer()
+    if not isinstance(payload, GoOnToday) or not payload.go_on:
+        screen = view.rest_today(context.deps.content.safety)
+        await edit_or_send(message, user.chat_id, context, screen)
+        return
+    if message is not None:
+        await strip(context, message)
+    if await refuse_if_unsafe(context, user.chat_id, routine_gate(user.safety), then_routine=True):
         return
     await begin(context, user.user_id, user.chat_id)
 
 
 async def begin(context: BotContext, user_id: int, chat_id: int) -> None:
     deps = context.deps
-    try:
-        row = await routines.create(deps.db, user_id, chat_id, deps.now())
-    except routines.AlreadyOpen:
-        state = await load_open(deps, user_id)
-        if state is not None:
-            await send(context, state, view.resume_offer(state, deps.plan), live=False)
-        return
-    state = RoutineState.from_row(row)
-    await send(context, state, view.pain_prompt(before=True))
+    state, new = await deps.routines.begin(user_id, chat_id)
+    if new:
+        await send(context, state, view.pain_prompt(state, before=True))
+    else:
+        await send(context, state, view.resume_offer(state, deps.plan), live=False)
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -158,25 +115,14 @@ async def cancel(update: Update, context: BotContext) -> None:
     user = await remember_user(update, context)
     if user is None:
         return
-    deps = context.deps
-    state = await load_open(deps, user.user_id)
+    state = await context.deps.routines.load_open(user.user_id)
     if state is None:
-        await context.bot.send_message(user.chat_id, "There's nothing to cancel right now.")
+        await context.bot.send_message(user.chat_id, view.NOTHING_TO_CANCEL)
         return
     await typed_action(context, state, Action.STOP)
 
 
 # -- buttons -------------------------------------------------------------------------------
-
-
-def parse(data: str) -> tuple[int, int, str] | None:
-    parts = data.split(":")
-    if len(parts) != 4 or parts[0] != "r":
-        return None
-    try:
-        return int(parts[1]), int(parts[2]), parts[3]
-    except ValueError:
-        return None
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -185,41 +131,56 @@ async def on_button(update: Update, context: BotContext) -> None:
     if query is None or user is None:
         return
     deps = context.deps
-    parsed = parse(query.data or "")
-    state = await load(deps, parsed[0]) if parsed else None
-    if parsed is None or state is None or state.user_id != user.id or not state.is_open:
-        await query.answer("That routine has ended. Send /routine to start a new one.")
+    payload = decode(query.data)
+    if not isinstance(payload, RoutineButton):
+        await query.answer(view.ENDED)
         return
-    _, version, token = parsed
+    state = await deps.routines.load(payload.run_id)
+    if state is None or state.user_id != user.id or not state.is_open:
+        await query.answer(view.ENDED)
+        return
     message = query_message(update)
-    if version != state.version:
-        await stale_press(query, context, state, version, message)
+    tap = payload.tap
+    if payload.version != state.version and tap not in _ANY_VERSION:
+        await stale_press(query, context, state, payload.version, message)
         return
-    if token not in _ALWAYS_ALLOWED:
-        profile = await users.get(deps.db, user.id)
-        if profile is None or profile.safety_status != "cleared":
-            await query.answer("Please take the safety check first.")
-            await send_screen(context, state.chat_id)
+    if tap not in _ALWAYS_ALLOWED:
+        profile = await deps.users.get(user.id)
+        if profile is None or not may_exercise(profile.safety):
+            await query.answer(safety_view.TAKE_IT_FIRST)
+            await send_safety_screen(context, state.chat_id)
             return
-    if token in (view.WHY, view.WHY_ALL):
+    if tap in (RoutineTap.WHY, RoutineTap.WHY_ALL):
         await query.answer()
         why = state.exercise(deps.plan).why.text if state.phase is Phase.EXERCISE else None
-        screen = view.exercise_step(state, deps.plan, why=why, show_all=token == view.WHY_ALL)
+        screen = view.exercise_step(state, deps.plan, why=why, show_all=tap is RoutineTap.WHY_ALL)
         await edit(context, message, state, screen)
         return
-    if token == view.SHOW:
+    if tap is RoutineTap.SHOW:
         await query.answer()
         await strip(context, message)
         await redraw(context, state, None)
         return
-    if token == view.RESTART:
+    if tap is RoutineTap.STOP:
+        # Ask once. A running hold keeps running, but its countdown edits wait, so they
+        # do not overwrite the question (its release still comes on time).
+        await query.answer()
+        shown = await edit(context, message, state, view.confirm_stop(state))
+        if state.holding:
+            arm(context, state, shown.message_id, ticks=False)
+        return
+    if tap is RoutineTap.KEEP_GOING:
+        await query.answer()
+        await redraw(context, state, message)
+        return
+    if tap is RoutineTap.RESTART:
         await query.answer("Starting over.")
-        await perform(deps, state, Action.STOP)
+        await deps.routines.perform(state, Action.STOP)
         await strip_buttons(context, state.chat_id, state.message_id)
         await strip(context, message)
         await begin(context, state.user_id, state.chat_id)
         return
-    await act(update, context, state, token, message)
+    await act(query, context, state, _ACTIONS[tap], payload.value, message)
 
 
 async def stale_press(
@@ -238,28 +199,25 @@ async def stale_press(
         await redraw(context, state, message)
     elif version == state.version - 1:
         # A double tap on a message the first tap just replaced with a new one.
-        await query.answer("Got it.")
+        await query.answer(view.REJECTED[Rejected.RACED])
         await strip(context, message)
     else:
-        await query.answer("That button is from an earlier step. Here's where you are.")
+        await query.answer(view.EARLIER_STEP)
         await strip(context, message)
         await redraw(context, state, None)
 
 
 async def act(
-    update: Update, context: BotContext, state: RoutineState, token: str, message: Message | None
+    query: CallbackQuery,
+    context: BotContext,
+    state: RoutineState,
+    action: Action,
+    value: int | None,
+    message: Message | None,
 ) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        action = Action(token[:1])
-        value = int(token[1:]) if action is Action.PAIN else None
-    except ValueError:
-        await query.answer("That button doesn't work any more.")
-        return
-    result = await perform(context.deps, state, action, value=value)
-    if isinstance(result, str):
-        await query.answer(result)
+    result = await context.deps.routines.perform(state, action, value=value)
+    if not isinstance(result, Transition):
+        await query.answer(view.REJECTED[result])
         return
     await query.answer()
     await show_transition(context, state, result, action, message)
@@ -270,8 +228,8 @@ async def typed_action(
 ) -> bool:
     """An action typed rather than pressed ("7" for a pain score, "pause", /cancel): the
     same as pressing its button, with the answer as a new message. True if it applied."""
-    result = await perform(context.deps, state, action, value=value)
-    if isinstance(result, str):
+    result = await context.deps.routines.perform(state, action, value=value)
+    if not isinstance(result, Transition):
         return False
     await strip_buttons(context, state.chat_id, state.message_id)
     await show_transition(context, state, result, action, None)
@@ -302,10 +260,10 @@ async def show_transition(
         screen = view.hurt(new, plan, exercise.name, deps.content.safety.hurt_advice)
         await edit(context, message, new, screen)
     elif action is Action.PAIN and new.phase is Phase.EXERCISE:
-        await edit(context, message, new, view.Screen(f"Pain before: {new.pain_before}/10 ✓"))
+        await edit(context, message, new, Screen(f"Pain before: {new.pain_before}/10 ✓"))
         await send(context, new, view.exercise_step(new, plan))
     elif action is Action.PAIN:
-        await edit(context, message, new, view.Screen(f"Pain now: {new.pain_after}/10 ✓"))
+        await edit(context, message, new, Screen(f"Pain now: {new.pain_after}/10 ✓"))
         await context.bot.send_message(
             new.chat_id, view.summary(summarize(new, plan), deps.content.safety).text
         )
@@ -314,7 +272,7 @@ async def show_transition(
         countdown = await send(context, new, view.hold_countdown(new, plan, new.step(plan).seconds))
         arm(context, new, countdown.message_id)
     elif action is Action.RELEASE:
-        await edit(context, message, new, view.Screen(view.hold_over(old.step(plan), early=True)))
+        await edit(context, message, new, Screen(view.hold_over(old.step(plan), early=True)))
         await send(context, new, view.release(new, plan, early=True))
     elif result.outcome is not None:
         # An exercise ended (done or skipped): its card keeps its text, the next one is new.
@@ -323,7 +281,7 @@ async def show_transition(
             skipped = old.exercise(plan).name
             await context.bot.send_message(new.chat_id, f"⏭ Skipped the {esc(skipped.lower())}.")
         screen = (
-            view.pain_prompt(before=False)
+            view.pain_prompt(new, before=False)
             if new.phase is Phase.PAIN_AFTER
             else view.exercise_step(new, plan)
         )
@@ -331,119 +289,3 @@ async def show_transition(
     else:
         show_all = action is Action.SHOW_ALL
         await edit(context, message, new, view.exercise_step(new, plan, show_all=show_all))
-
-
-# -- holds ---------------------------------------------------------------------------------
-
-
-def arm(context: BotContext, state: RoutineState, countdown_id: int) -> None:
-    """Schedule "release now" at the hold's end, and a countdown edit every 10 s."""
-    deps = context.deps
-    assert state.hold_ends_at is not None and context.job_queue is not None
-    step = state.step(deps.plan)
-    left = state.hold_ends_at - deps.now()
-    ticks = []
-    for shown in range(step.seconds - COUNTDOWN_EVERY, 0, -COUNTDOWN_EVERY):
-        delay = left - deps.settings.scaled(shown)
-        if delay > 0:
-            ticks.append((delay, shown))
-    data = {"run_id": state.run_id, "ends_at": state.hold_ends_at, "message_id": countdown_id}
-    deps.holds.arm(
-        context.job_queue,
-        run_id=state.run_id,
-        user_id=state.user_id,
-        release_in=left,
-        release=on_hold_end,
-        ticks=ticks,
-        tick=on_tick,
-        data=data,
-    )
-
-
-async def on_tick(context: BotContext) -> None:
-    job = context.job
-    assert job is not None
-    data: dict[str, Any]
-    shown: int
-    data, shown = job.data  # type: ignore[misc]
-    state = await load(context.deps, data["run_id"])
-    if state is None or state.hold_ends_at != data["ends_at"] or state.status.value != "active":
-        return
-    screen = view.hold_countdown(state, context.deps.plan, shown)
-    try:
-        await context.bot.edit_message_text(
-            screen.text,
-            chat_id=state.chat_id,
-            message_id=data["message_id"],
-            reply_markup=markup(state, screen),
-        )
-    except BadRequest as exc:
-        log.debug("countdown edit skipped: %s", exc)
-
-
-async def on_hold_end(context: BotContext) -> None:
-    """The hold's timer fired: save the release, then a NEW message so the phone rings."""
-    job = context.job
-    assert job is not None
-    data: dict[str, Any] = job.data  # type: ignore[assignment]
-    deps = context.deps
-    deps.holds.cancel(data["run_id"])
-    state = await load(deps, data["run_id"])
-    if state is None or state.hold_ends_at != data["ends_at"] or state.status.value != "active":
-        return  # released early, paused, stopped or restarted meanwhile
-    result = await perform(deps, state, Action.RELEASE)
-    if isinstance(result, str):
-        return
-    step = state.step(deps.plan)
-    try:
-        await context.bot.edit_message_text(
-            view.hold_over(step, early=False), chat_id=state.chat_id, message_id=data["message_id"]
-        )
-    except BadRequest as exc:
-        log.debug("countdown close skipped: %s", exc)
-    await send(context, result.state, view.release(result.state, deps.plan))
-
-
-async def restore_holds(app: BotApp) -> None:
-    """After a restart: re-arm holds still running; close those that ended while we were
-    down without a late "release now" (the user sees the step when they come back)."""
-    deps: Deps = app.bot_data["deps"]
-    context = BotContext(app)
-    for row in await routines.holding(deps.db):
-        try:
-            await _restore_hold(context, int(row["id"]))
-        except Exception:  # one broken routine must not keep the bot from starting
-            log.exception("routine %s: could not restore its hold", row["id"])
-
-
-async def _restore_hold(context: BotContext, run_id: int) -> None:
-    deps = context.deps
-    state = await load(deps, run_id)
-    if state is None or not state.holding:
-        return
-    assert state.hold_ends_at is not None
-    if state.hold_ends_at > deps.now() + 0.5:
-        arm(context, state, state.message_id or 0)
-        return
-    result = await perform(deps, state, Action.RELEASE)
-    if isinstance(result, str):
-        return
-    log.info("routine %s: a hold ended while the bot was down", state.run_id)
-    # Quietly turn the countdown into the next step: an edit, so no late notification.
-    if state.message_id is not None:
-        screen = view.exercise_step(result.state, deps.plan)
-        try:
-            await context.bot.edit_message_text(
-                screen.text,
-                chat_id=state.chat_id,
-                message_id=state.message_id,
-                reply_markup=markup(result.state, screen),
-            )
-        except BadRequest as exc:
-            log.info("routine %s: could not update the countdown (%s)", state.run_id, exc)
-
-
-def register(app: BotApp) -> None:
-    app.add_handler(CommandHandler("routine", start_routine))
-    app.add_handler(CommandHandler("cancel", cancel))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=PATTERN))

@@ -7,11 +7,11 @@ import logging
 
 import pytest
 
-from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
 from bot.handlers.errors import APOLOGY
 from bot.logs import configure_logging
+from bot.runtime.deps import BotApp
 from tests.conftest import TEST_TOKEN
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bot.context import BotApp
 from bot.emulator import ChatUser
+from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import cleared_routine
+from tests.pg import both_engines
+
+pytestmark = both_engines  # storage rules: the same on SQLite and PostgreSQL
 
 
 async def count(bot: BotApp, table: str) -> int:
@@ -13,7 +16,8 @@ async def count(bot: BotApp, table: str) -> int:
         "routine_runs": "SELECT count(*) FROM routine_runs",
         "reminders": "SELECT count(*) FROM reminders",
     }
-    row = await bot.bot_data["deps"].db.fetchone(queries[table])
+    row = await deps_of(bot).db.fetchone(queries[table])
+    assert row is not None
     return int(row[0])
 
 
@@ -23,7 +27,8 @@ async def test_forget_after_confirming_deletes_the_user_routines_and_reminder(
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
     await user.send("/reminder 7:30")
-    await user.expect_message("07:30")
+    await user.press("Every day", await user.expect_message("07:30"))
+    await user.expect_edit("Done")
     await cleared_routine(user)
     assert await count(bot, "reminders") == 1 and await count(bot, "routine_runs") == 1
 

@@ -3,9 +3,9 @@ confirmed mid-routine, letting go early, /routine during a hold, edited content.
 
 from __future__ import annotations
 
-from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
+from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import BotStarter, cleared_routine
 
 
@@ -44,7 +44,8 @@ async def test_a_double_tap_on_skip_skips_one_exercise(bot: BotApp, user: ChatUs
     await answered(user, first, second)
     await user.expect_message("2/5 · Cat/cow")
     assert sum("2/5 · Cat/cow" in text for text in user.sent_texts()) == 1
-    row = await bot.bot_data["deps"].db.fetchone("SELECT exercise_index FROM routine_runs")
+    row = await deps_of(bot).db.fetchone("SELECT exercise_index FROM routine_runs")
+    assert row is not None
     assert row["exercise_index"] == 1
 
 
@@ -52,7 +53,8 @@ async def test_a_screen_that_fell_behind_is_brought_up_to_date(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:
     await cleared_routine(user)
-    emulator.fail("editMessageText", ApiError(500, "Internal Server Error"), times=1)
+    # The first step comes with its picture: its text is a caption.
+    emulator.fail("editMessageCaption", ApiError(500, "Internal Server Error"), times=1)
     await user.press("Next")  # saved as step 2, but the edit failed
     await user.expect_message("Sorry")
     await user.press("Next")  # an old version on the live message: redraw, don't advance
@@ -70,10 +72,12 @@ async def test_saying_a_warning_sign_applies_stops_the_open_routine(
     await user.press("One of these applies", screen)
     await user.expect_edit("Which list")
     # Already stored as "see a doctor" (the cautious answer) and the routine is stopped.
-    deps = bot.bot_data["deps"]
+    deps = deps_of(bot)
     row = await deps.db.fetchone("SELECT safety_status FROM users")
+    assert row is not None
     assert row["safety_status"] == "see_doctor"
     run = await deps.db.fetchone("SELECT status FROM routine_runs")
+    assert run is not None
     assert run["status"] == "stopped"
     await user.press("The emergency list")
     advice = await user.expect_edit("emergency")

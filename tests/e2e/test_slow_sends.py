@@ -11,9 +11,9 @@ import asyncio
 
 import pytest
 
-from bot.context import BotApp
 from bot.core.clock import FakeClock
 from bot.emulator import BotApiEmulator, ChatUser
+from bot.runtime.deps import BotApp
 from tests.conftest import BotStarter
 from tests.e2e.test_reminders import (
     MONDAY_0800_BERLIN,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
+from bot.runtime.deps import BotApp
 
 
 async def test_new_user_gets_greeting_disclaimer_and_safety_screen(

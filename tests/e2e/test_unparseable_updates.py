@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from bot.context import BotApp
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
+from bot.runtime.deps import BotApp
 from tests.conftest import TEST_TOKEN
 
 SECRET = "Alice's private poll: do you still have leg numbness?"

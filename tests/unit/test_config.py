@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,15 @@ def test_defaults_point_at_telegram_and_the_data_folder() -> None:
     assert settings.bot_url == "https://api.telegram.org/bot"
     assert settings.file_url == "https://api.telegram.org/file/bot"
     assert str(settings.database_path) == "data/backcoach.sqlite3"
+    # The exercise pictures are drawn into a folder next to the database.
+    assert str(settings.media_path) == "data/media"
+
+
+def test_the_picture_cache_follows_the_database_or_media_dir() -> None:
+    moved = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_PATH": "/srv/bc/bot.db"})
+    assert str(moved.media_path) == "/srv/bc/media"
+    chosen = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "MEDIA_DIR": "/var/cache/bc"})
+    assert str(chosen.media_path) == "/var/cache/bc"
 
 
 def test_api_url_is_the_server_root_without_a_trailing_slash() -> None:
@@ -43,7 +53,7 @@ def test_a_missing_or_malformed_token_names_the_variable_and_botfather(
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("LOG_LEVEL", "LOUD"), ("BACKCOACH_SPEED", "fast"), ("BOT_TIMEZONE", "Mars/Base")],
+    [("LOG_LEVEL", "LOUD"), ("BACKCOACH_SPEED", "fast")],
 )
 def test_other_bad_settings_name_themselves(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -102,3 +112,80 @@ def test_a_corrupt_database_stops_start_up_with_one_line_and_is_kept(tmp_path: P
     assert "not a usable SQLite database" in result.stderr
     assert "Traceback" not in result.stderr
     assert database.read_bytes() == b"not sqlite at all" * 64
+
+
+@pytest.mark.parametrize(
+    ("env", "path", "url"),
+    [
+        ({}, Path("data/backcoach.sqlite3"), None),
+        ({"DATABASE_PATH": "/srv/bot.sqlite3"}, Path("/srv/bot.sqlite3"), None),
+        ({"DATABASE_URL": "sqlite:///data/bot.sqlite3"}, Path("data/bot.sqlite3"), None),
+        ({"DATABASE_URL": "sqlite:////srv/bot.sqlite3"}, Path("/srv/bot.sqlite3"), None),
+        (
+            {"DATABASE_URL": "postgresql://bot:pw@db.internal:5432/backcoach"},
+            Path("data/backcoach.sqlite3"),
+            "postgresql://bot:pw@db.internal:5432/backcoach",
+        ),
+        (
+            {"DATABASE_URL": "postgres://bot@10.0.0.5/backcoach?sslmode=require"},
+            Path("data/backcoach.sqlite3"),
+            "postgres://bot@10.0.0.5/backcoach?sslmode=require",
+        ),
+    ],
+)
+def test_the_database_is_a_sqlite_file_unless_database_url_names_postgresql(
+    env: dict[str, str], path: Path, url: str | None
+) -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env})
+    assert (settings.database_path, settings.database_url) == (path, url)
+    assert settings.database == (url or path)  # what Database.open is given
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_URL": "mysql://bot:hunter2@db/backcoach"}, "DATABASE_URL must be"),
+        ({"DATABASE_URL": "bot:hunter2@db/backcoach"}, "DATABASE_URL must be"),
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL must name a file"),
+        ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL must name a file"),
+        ({"DATABASE_URL": "postgresql://bot:hunter2@db:port/x"}, "DATABASE_URL is not a valid"),
+        ({"DATABASE_URL": "postgresql://bot:hunter2@db"}, "DATABASE_URL must name a host and"),
+        ({"DATABASE_URL": "postgresql:///backcoach"}, "DATABASE_URL must name a host and"),
+        (
+            {"DATABASE_URL": "sqlite:///a.sqlite3", "DATABASE_PATH": "b.sqlite3"},
+            "Set DATABASE_URL or DATABASE_PATH, not both",
+        ),
+    ],
+)
+def test_a_bad_database_url_is_one_line_that_never_shows_the_password(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env})
+    assert "hunter2" not in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unreachable_postgresql_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).parents[2]),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
+            "DATABASE_URL": f"postgresql://bot:hunter2@127.0.0.1:{port}/backcoach",
+        },
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Cannot reach PostgreSQL at postgresql://bot:***@127.0.0.1" in result.stderr
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

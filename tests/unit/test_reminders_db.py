@@ -1,21 +1,23 @@
-"""The reminders table: atomic changes, claims, and guarded advances."""
+"""The reminders table, on both engines: atomic changes, claims, and guarded advances."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from db import reminders, users
 from db.connection import Database
 from db.reminders import Reminder
+from tests.pg import both_engines
+
+pytestmark = both_engines
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "r.sqlite3")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
     await users.upsert(database, 1, 1, "Alex", 0.0)
     yield database
     await database.close()
@@ -40,7 +42,7 @@ async def test_a_failing_change_leaves_everything_as_it_was(db: Database) -> Non
 
     with pytest.raises(RuntimeError):
         await reminders.modify(db, 1, broken, 0.0, zone="Asia/Tokyo")
-    assert await reminders.get_zone(db, 1) == "Europe/Berlin"
+    assert (await reminders.get(db, 1))[0] == "Europe/Berlin"
 
 
 async def test_a_claim_needs_the_row_unchanged_and_hides_it_from_the_sweep(db: Database) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.sending import PacedSender, never_sent
+from bot.runtime.sending import PacedSender, never_sent
 
 
 def fast_sender() -> PacedSender:

@@ -1,0 +1,209 @@
+"""Routines in and out of the database, through the core's state machine.
+
+Every caller that touches a routine (its buttons, free text, the safety screen, hold
+timers, /forget) goes through `RoutineService`, so that loading, applying and saving
+happen one way only: `perform` applies an action and saves it in one transaction, or
+says why it didn't as a typed `Rejected`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from bot.core import schedule
+from bot.core.clock import ScaledClock
+from bot.core.routine import (
+    Action,
+    InvalidAction,
+    Outcome,
+    Phase,
+    Plan,
+    Rejected,
+    RoutineState,
+    Transition,
+    apply,
+    keeps_stop_advice,
+)
+from bot.places import is_valid_zone, zone_info
+from db import routines
+from db.connection import Database
+
+log = logging.getLogger(__name__)
+
+# A "Release now" owed at a crash is still sent after a restart this soon (seconds): the
+# same grace a late hold timer gets. Later, or if the message may already have gone out,
+# the countdown is quietly closed instead (README, "Limits we chose").
+ANNOUNCE_LATE_UP_TO = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRelease:
+    """A hold the timer released whose "Release now" was not settled at a crash."""
+
+    state: RoutineState  # as saved with the release
+    announce: bool  # send it now; otherwise close the countdown quietly
+
+
+class RoutineService:
+    def __init__(
+        self,
+        db: Database,
+        plan: Plan,
+        clock: ScaledClock,
+        on_hold_stopped: Callable[[int], None] = lambda run_id: None,
+    ) -> None:
+        self.db = db
+        self.plan = plan
+        self.clock = clock
+        # The runtime's hold timers: a hold that stops must not ring "Release now" later.
+        self._on_hold_stopped = on_hold_stopped
+
+    async def load(self, run_id: int) -> RoutineState | None:
+        """The routine, or None. One whose step no longer exists (the content was edited
+        since) is stopped rather than crashing every button press."""
+        row = await routines.get(self.db, run_id)
+        if row is None:
+            return None
+        stored = await routines.outcomes(self.db, run_id)
+        outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(stored))
+        state = RoutineState.from_row(row, outcomes)
+        if state.is_open and not self.fits_plan(state):
+            log.warning("routine %s no longer fits the content; stopping it", run_id)
+            await self.perform(state, Action.STOP)
+            return await self.load(run_id)
+        return state
+
+    def fits_plan(self, state: RoutineState) -> bool:
+        if state.phase is not Phase.EXERCISE:
+            return True
+        return state.exercise_index < len(self.plan.exercises) and state.step_index < len(
+            self.plan.steps[state.exercise_index]
+        )
+
+    async def load_open(self, user_id: int) -> RoutineState | None:
+        row = await routines.open_for_user(self.db, user_id)
+        if row is None:
+            return None
+        state = await self.load(int(row["id"]))
+        return state if state is not None and state.is_open else None
+
+    async def begin(self, user_id: int, chat_id: int) -> tuple[RoutineState, bool]:
+        """A new routine, or the one already open; the flag says whether it is new."""
+        try:
+            row = await routines.create(self.db, user_id, chat_id, self.clock.timestamp())
+        except routines.AlreadyOpen:
+            state = await self.load_open(user_id)
+            if state is None:  # it ended between the insert and the read: try once more
+                row = await routines.create(self.db, user_id, chat_id, self.clock.timestamp())
+                return RoutineState.from_row(row), True
+            return state, False
+        return RoutineState.from_row(row), True
+
+    async def perform(
+        self,
+        state: RoutineState,
+        action: Action,
+        *,
+        value: int | None = None,
+        announce: bool = False,
+    ) -> Transition | Rejected:
+        """Apply `action` and save it; the saved transition, or why it didn't apply.
+        `announce`: a "Release now" message is owed for it, recorded in the same
+        transaction (see `owed_releases`)."""
+        now = self.clock.timestamp()
+        hold_ends_at = None
+        if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
+            hold_ends_at = now + self.clock.real_seconds(state.step(self.plan).seconds)
+        try:
+            result = apply(
+                state, action, self.plan, now=now, value=value, hold_ends_at=hold_ends_at
+            )
+        except InvalidAction as exc:
+            log.info("routine %s: %s does not fit (%s)", state.run_id, action.name, exc)
+            return Rejected.NOT_FITTING
+        saved = await routines.save(
+            self.db,
+            result.state.to_row(),
+            expected_version=state.version,
+            outcome=result.outcome,
+            now=now,
+            announce_due=now if announce else None,
+        )
+        if not saved:
+            return Rejected.RACED
+        if state.holding and not result.state.holding:
+            self._on_hold_stopped(state.run_id)
+        return result
+
+    async def stop_open(self, user_id: int) -> RoutineState | None:
+        """Stop the user's open routine, if any (a red flag was confirmed)."""
+        state = await self.load_open(user_id)
+        if state is None:
+            return None
+        result = await self.perform(state, Action.STOP)
+        return result.state if isinstance(result, Transition) else None
+
+    async def set_message(self, run_id: int, message_id: int) -> None:
+        """Which message carries the live buttons (bookkeeping, not a state change)."""
+        await routines.set_message(self.db, run_id, message_id)
+
+    async def holding(self) -> list[RoutineState]:
+        """Routines whose hold timer was running (start-up re-arms or closes them)."""
+        states = []
+        for row in await routines.holding(self.db):
+            try:
+                state = await self.load(int(row["id"]))
+            except Exception:  # one broken routine must not keep the bot from starting
+                log.exception("routine %s: could not load its hold", row["id"])
+                continue
+            if state is not None and state.holding:
+                states.append(state)
+        return states
+
+    async def claim_announcement(self, run_id: int) -> bool:
+        """Just before sending the owed "Release now": False if none is owed any more."""
+        return await routines.claim_announcement(self.db, run_id, self.clock.timestamp())
+
+    async def announced(self, run_id: int) -> None:
+        await routines.announced(self.db, run_id)
+
+    async def owed_releases(self) -> list[OwedRelease]:
+        """At start-up: releases saved by the timer whose "Release now" was not settled
+        when the process stopped, each with what to do about it."""
+        owed = []
+        now = self.clock.timestamp()
+        for row in await routines.owed_announcements(self.db):
+            try:
+                state = await self.load(int(row["id"]))
+            except Exception:  # one broken routine must not keep the bot from starting
+                log.exception("routine %s: could not load its release", row["id"])
+                continue
+            if state is None:
+                continue
+            in_flight = row["announcing_at"] is not None
+            late = now - float(row["announce_due"]) > ANNOUNCE_LATE_UP_TO
+            announce = state.is_open and not in_flight and not late
+            owed.append(OwedRelease(state, announce))
+        return owed
+
+    def seconds_left(self, state: RoutineState) -> float:
+        """A running hold's time left, as the user reads it (speed applied back)."""
+        assert state.hold_ends_at is not None
+        return self.clock.user_seconds(state.hold_ends_at - self.clock.timestamp())
+
+    async def stop_advice_today(self, user_id: int, zone: str | None) -> tuple[int, int] | None:
+        """(pain before, after) of a routine finished earlier this local day (the user's
+        zone, UTC until they set one) that ended with "stop for today"; None if none did.
+        That advice stays in force for the rest of the day."""
+        tz = zone_info(zone if zone and is_valid_zone(zone) else "UTC")
+        today = self.clock.now().astimezone(tz).date()
+        start, end = schedule.local_day_bounds(today, tz)
+        for _, before, after in reversed(
+            await routines.finished_between(self.db, user_id, start, end)
+        ):
+            if before is not None and after is not None and keeps_stop_advice(before, after):
+                return before, after
+        return None

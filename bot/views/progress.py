@@ -1,0 +1,407 @@
+"""What /progress, /goal, the morning check-in, the dose tap and /export say: Telegram
+HTML text and button specs as plain data. Pure: no telegram, no db.
+
+A `Screen` is text plus rows of (label, token) buttons; the handler turns each token into
+callback data with the one codec (handlers/callbacks.py). Tokens are the constants below.
+
+The words are ours, not the article's (the "see someone" advice is general, conservative
+advice, marked so in the text): short, second person, sized for a phone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.content import Content, Exercise
+from bot.core.dose import FEEDBACK, Dose, Feedback, amount_text
+from bot.core.progress import (
+    GOAL_MAX,
+    GOAL_MIN,
+    CheckIn,
+    ExerciseRecord,
+    PainTrend,
+    Report,
+    Routine,
+    SeeSomeone,
+    Streak,
+    Trouble,
+    WeekCount,
+)
+from bot.core.text import esc
+
+# Button tokens (the handler's codec wraps them with the user and, where it matters, a run).
+CHART_14 = "p14"  # show the 14-day chart
+CHART_30 = "p30"  # show the 30-day chart
+GOAL = "goal"  # open the goal picker
+GOAL_SET = "g"  # + the goal, "g4"
+CHECKIN_ON = "ci+"  # turn the morning check-in on (asks the wake-up time once)
+CHECKIN_OFF = "ci-"
+CHECKIN_SCORE = "cs"  # + the score, "cs4"
+FEEDBACK_TOKEN = "f"  # + e/r/h: Easy / About right / Too hard, after an exercise
+_FEEDBACK_CODE: dict[Feedback, str] = {"easy": "e", "right": "r", "hard": "h"}
+
+TOO_FEW = "Do a couple of routines and I'll show your trend here."
+GENERAL_ADVICE = "General advice, not from the article."
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven")
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    text: str
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+def _number(value: float) -> str:
+    """3.5, 4 (not 4.0): averages as people say them."""
+    text = f"{value:.1f}"
+    return text.removesuffix(".0")
+
+
+def _words(n: int) -> str:
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+# -- the week, for /progress and for the reminder ---------------------------------------------
+
+
+def week_line(week: WeekCount) -> str:
+    """'3 of 5 this week, two to go.' The reminder uses it as it is."""
+    if week.done < week.goal:
+        return f"{week.done} of {week.goal} this week, {_words(week.to_go)} to go."
+    if week.done == week.goal:
+        return f"{week.done} of {week.goal} this week: goal met."
+    return f"{week.done} this week, past your goal of {week.goal}."
+
+
+def _streak_line(streak: Streak) -> str | None:
+    if streak.weeks >= 2:
+        return f"🔥 Goal met {streak.weeks} weeks in a row."
+    if streak.weeks == 1 and not streak.this_week:
+        return "🔥 You met your goal last week."
+    return None  # this week alone: the week line already says "goal met"
+
+
+def _trend_line(trend: PainTrend) -> str | None:
+    parts: list[str] = []
+    if trend.this_week is not None and trend.last_week is not None:
+        change = trend.this_week - trend.last_week
+        how = "down from" if change < 0 else "up from"
+        if abs(change) < 0.5:
+            how = "about the same as"
+        parts.append(
+            f"Pain before a routine: {_number(trend.this_week)} on average this week, "
+            f"{how} {_number(trend.last_week)} last week."
+        )
+    elif trend.this_week is not None:
+        parts.append(f"Pain before a routine: {_number(trend.this_week)} on average this week.")
+    elif trend.last_week is not None:
+        parts.append(f"Pain before a routine: {_number(trend.last_week)} on average last week.")
+    ago = trend.first_week_ago
+    # The first week, unless it is this week or last week (already said above).
+    if trend.first_week is not None and ago is not None and (ago >= 2 or (not parts and ago)):
+        parts.append(f"In your first week it was {_number(trend.first_week)}.")
+    return " ".join(parts) or None
+
+
+def _trouble_line(trouble: Trouble, content: Content) -> str:
+    name = esc(content.exercise(trouble.exercise_id).name)
+    if trouble.hurt and trouble.skipped:
+        what = f"skipped {trouble.skipped}, hurt {trouble.hurt}"
+    elif trouble.hurt:
+        what = f"hurt {trouble.hurt} times"
+    else:
+        what = f"skipped {trouble.skipped} times"
+    line = f"Gives you most trouble lately: {name} ({what} in 30 days)."
+    if trouble.hurt:
+        line += " It's fine to leave it out."
+    return line
+
+
+def _progress_rows(days: int, goal: int, checkin_on: bool) -> list[list[tuple[str, str]]]:
+    switch = ("📈 Last 30 days", CHART_30) if days == 14 else ("📈 Last 14 days", CHART_14)
+    checkin = (
+        ("🌅 Morning check-in: on", CHECKIN_OFF)
+        if checkin_on
+        else (
+            "🌅 Morning check-in: off",
+            CHECKIN_ON,
+        )
+    )
+    return [[switch], [(f"🎯 Goal: {goal} a week", GOAL), checkin]]
+
+
+def progress(
+    result: Report, content: Content, *, days: int = 14, checkin_on: bool = False
+) -> Screen:
+    """/progress: the text (send it as the chart's caption, ≤ 1,024 characters) and its
+    buttons. With fewer than two routines: the honest line and no chart switch."""
+    if not result.enough:
+        rows = [[(f"🎯 Goal: {result.week.goal} a week", GOAL)]]
+        rows[0].append(
+            ("🌅 Morning check-in: on", CHECKIN_OFF)
+            if checkin_on
+            else ("🌅 Morning check-in: off", CHECKIN_ON)
+        )
+        return Screen(f"{TOO_FEW} Send /routine to start one.", rows)
+    lines = ["<b>Your progress</b>", week_line(result.week)]
+    for extra in (
+        _streak_line(result.streak),
+        _trend_line(result.trend),
+        _trouble_line(result.trouble, content) if result.trouble else None,
+    ):
+        if extra:
+            lines.append(extra)
+    lines.append(f"<i>Chart: the last {days} days.</i>")
+    return Screen("\n".join(lines), _progress_rows(days, result.week.goal, checkin_on))
+
+
+def chart_caption_days(token: str) -> int | None:
+    """14 or 30 for a chart switch token, else None."""
+    return {CHART_14: 14, CHART_30: 30}.get(token)
+
+
+# -- the goal ---------------------------------------------------------------------------------
+
+
+def goal_prompt(current: int) -> Screen:
+    """/goal with no number: pick 3–7."""
+    text = (
+        "How many days a week would you like to do the routine? A day counts once you "
+        f"finish a routine. Now: {current}."
+    )
+    buttons = [
+        (f"✓ {n}" if n == current else str(n), f"{GOAL_SET}{n}")
+        for n in range(GOAL_MIN, GOAL_MAX + 1)
+    ]
+    return Screen(text, [buttons])
+
+
+def goal_set(week: WeekCount) -> Screen:
+    return Screen(f"🎯 Goal set: {week.goal} days a week. {week_line(week)}")
+
+
+def goal_out_of_range() -> Screen:
+    return Screen(f"Pick a goal from {GOAL_MIN} to {GOAL_MAX} days a week.")
+
+
+def parse_goal(token: str) -> int | None:
+    """The goal in a GOAL_SET token or a typed `/goal 4`; None if it is not 3–7."""
+    text = token.removeprefix(GOAL_SET).strip()
+    if not text.isdigit():
+        return None
+    goal = int(text)
+    return goal if GOAL_MIN <= goal <= GOAL_MAX else None
+
+
+# -- the dose on the exercise card ------------------------------------------------------------
+
+
+def card_line(exercise: Exercise, dose: Dose) -> str | None:
+    """The one line the card adds for today's dose: the reason when there is one ("25 s
+    today: you found it easy twice."), else for reps today's number ("Today: 15 times.",
+    since the card's own text gives the article's range); a hold's card already says
+    "The timer runs 20 s", so it needs nothing more."""
+    if dose.line:
+        return esc(dose.line)
+    if exercise.reps is not None and exercise.reps.min != exercise.reps.max:
+        return f"Today: {esc(amount_text(exercise, dose.amount))}."
+    return None
+
+
+# -- the dose tap after each exercise ---------------------------------------------------------
+
+
+def feedback_row() -> list[tuple[str, str]]:
+    """One optional row under an exercise's "done" message: no tap means about right."""
+    labels: dict[Feedback, str] = {
+        "easy": "😌 Easy",
+        "right": "👍 About right",
+        "hard": "😓 Too hard",
+    }
+    return [(labels[f], FEEDBACK_TOKEN + _FEEDBACK_CODE[f]) for f in FEEDBACK]
+
+
+def parse_feedback(token: str) -> Feedback | None:
+    for feedback, code in _FEEDBACK_CODE.items():
+        if token == FEEDBACK_TOKEN + code:
+            return feedback
+    return None
+
+
+def feedback_ack(feedback: Feedback) -> str:
+    """The toast after the tap (answerCallbackQuery text)."""
+    return {
+        "easy": "Noted: easy. Twice in a row and it grows a little.",
+        "right": "Noted: about right.",
+        "hard": "Noted: too hard. Next time starts gently.",
+    }[feedback]
+
+
+# -- the morning check-in ---------------------------------------------------------------------
+
+
+def checkin_offer() -> Screen:
+    """Turning the check-in on: the wake-up time is asked once."""
+    return Screen(
+        "🌅 Morning check-in: each morning I'll ask how your back is, from 0 to 10, and put "
+        "it on your chart.\n\nWhat time do you usually wake up? Type it, like 7:00. I'll ask "
+        "half an hour later."
+    )
+
+
+def checkin_on(at: time, first: str) -> Screen:
+    """`first` is schedule.format_when's 'tomorrow 07:30'."""
+    return Screen(
+        f"🌅 Done: I'll ask at {at:%H:%M} each morning, first {first}. Turn it off any time "
+        "under /progress."
+    )
+
+
+def checkin_off() -> Screen:
+    return Screen("Morning check-in off. You can turn it back on under /progress.")
+
+
+def checkin_prompt() -> Screen:
+    """The morning message, sent by the reminder sweep."""
+    text = "🌅 How's your back this morning? From 0 (no pain) to 10 (the worst you can imagine)."
+    rows = [
+        [(str(n), f"{CHECKIN_SCORE}{n}") for n in range(0, 6)],
+        [(str(n), f"{CHECKIN_SCORE}{n}") for n in range(6, 11)],
+        [("🔕 Stop these check-ins", CHECKIN_OFF)],
+    ]
+    return Screen(text, rows)
+
+
+def parse_checkin_score(token: str) -> int | None:
+    text = token.removeprefix(CHECKIN_SCORE)
+    if token == text or not text.isdigit():
+        return None
+    score = int(text)
+    return score if 0 <= score <= 10 else None
+
+
+def checkin_saved(score: int, today: date, previous: tuple[date, int] | None) -> Screen:
+    """The check-in's message once answered (edit it: the keyboard goes away).
+    `previous` is the check-in before this one (db.progress.record_checkin)."""
+    text = f"🌅 Noted: {score}/10 this morning."
+    if previous is not None:
+        when, before = previous
+        if (today - when).days == 1:
+            text += f" Yesterday: {before}/10."
+        elif (today - when).days <= 7:
+            text += f" Last time ({when:%a}): {before}/10."
+    return Screen(text + " It's on your /progress chart.")
+
+
+# -- when to see someone (general advice) -----------------------------------------------------
+
+_SEE_WHY = {
+    SeeSomeone.HIGH: "Your pain has been 7 or more all week.",
+    SeeSomeone.RISING: "Your morning pain has gone up three check-ins in a row.",
+    SeeSomeone.NOT_FALLEN: (
+        "Your pain hasn't gone down in the six weeks since you started the routine."
+    ),
+}
+
+
+def see_someone(reason: SeeSomeone, *, checkin_on: bool) -> Screen:
+    """Said once (the service stores that it was said). Never a diagnosis."""
+    pause = "/reminder off pauses the daily reminder"
+    if checkin_on:
+        pause += ", and the button below stops the morning check-in"
+    text = (
+        f"{_SEE_WHY[reason]} It's worth seeing a GP or a physiotherapist about it: they can "
+        "check what's going on and what would help. Get urgent care if any warning sign "
+        f"from /safety appears.\n\nYou can keep going gently, or take a break: {pause}.\n"
+        f"<i>{GENERAL_ADVICE}</i>"
+    )
+    rows = [[("🔕 Stop morning check-ins", CHECKIN_OFF)]] if checkin_on else []
+    return Screen(text, rows)
+
+
+# -- /export ----------------------------------------------------------------------------------
+
+_OUTCOME_WORDS = {"done": "done", "skipped": "skipped", "hurt": "stopped: it hurts"}
+_FELT_WORDS = {"easy": "easy", "right": "about right", "hard": "too hard"}
+
+
+def export_filename(today: date) -> str:
+    return f"backcoach-history-{today.isoformat()}.csv"
+
+
+def export_caption(zone: ZoneInfo) -> str:
+    return (
+        "Your BackCoach history: every routine with your pain before and after, each "
+        f"exercise's outcome and dose, and your morning check-ins. Times are {zone.key}."
+    )
+
+
+def export_csv(
+    routines: Sequence[Routine],
+    exercises: Mapping[int, Sequence[ExerciseRecord]],
+    checkins: Sequence[CheckIn],
+    content: Content,
+    zone: ZoneInfo,
+) -> bytes:
+    """The user's whole history as CSV (UTF-8, one row per routine or check-in, oldest
+    first). `exercises` maps a routine's run id to its exercises' records."""
+    order = [e.id for e in content.exercises]
+    header = [
+        "date",
+        f"time ({zone.key})",
+        "what",
+        "pain before",
+        "pain after",
+        "morning pain",
+        "routine",
+    ]
+    for exercise in content.exercises:
+        header += [f"{exercise.name}: outcome", f"{exercise.name}: dose", f"{exercise.name}: felt"]
+    rows: list[tuple[float, list[str]]] = []
+    for routine in routines:
+        local = datetime.fromtimestamp(routine.started_at, zone)
+        status = "finished" if routine.finished else ("stopped" if routine.ended_at else "open")
+        row = [
+            local.date().isoformat(),
+            f"{local:%H:%M}",
+            "routine",
+            "" if routine.pain_before is None else str(routine.pain_before),
+            "" if routine.pain_after is None else str(routine.pain_after),
+            "",
+            status,
+        ]
+        records = {r.exercise_id: r for r in exercises.get(routine.run_id, ())}
+        for exercise_id in order:
+            record = records.get(exercise_id)
+            if record is None:
+                row += ["", "", ""]
+                continue
+            dose = (
+                amount_text(content.exercise(exercise_id), record.dose)
+                if record.dose is not None
+                else ""
+            )
+            felt = _FELT_WORDS.get(record.feedback or "", "")
+            if record.outcome == "done" and not felt:
+                felt = "about right (no answer)"
+            if record.outcome is None:
+                dose, felt = "", ""  # planned, never reached: no dose was done
+            row += [_OUTCOME_WORDS.get(record.outcome or "", ""), dose, felt]
+        rows.append((routine.started_at, row))
+    for checkin in checkins:
+        local = datetime.fromtimestamp(checkin.at, zone)
+        row = [checkin.local_date.isoformat(), f"{local:%H:%M}", "morning check-in", "", ""]
+        row += [str(checkin.score), ""] + ["", "", ""] * len(order)
+        rows.append((checkin.at, row))
+    rows.sort(key=lambda item: item[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(row for _, row in rows)
+    return buffer.getvalue().encode("utf-8")
