@@ -35,12 +35,17 @@ from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicBut
 from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
 from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
+from bot.handlers import progress as progress_handlers
 from bot.handlers.callbacks import matches
 from bot.handlers.holds import restore_holds
+from bot.runtime.charts import ChartRenderer
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
 from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import PacedSender
 from bot.runtime.tracking_bot import AnswerTrackingBot
+from bot.services.checkins import CheckinService
+from bot.services.doses import RunPlans
+from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.users import UserService
@@ -68,6 +73,11 @@ def handlers() -> list[Handler]:
         # The reminder set-up before the routine: while it runs, its /cancel and the
         # typed times and places are its own (outside it, /cancel reaches the routine).
         reminders.conversation(),
+        # Progress (issue 12): its buttons, and the typed wake-up time they may ask for.
+        progress_handlers.conversation(questions.on_text),
+        CommandHandler("progress", progress_handlers.progress_command),
+        CommandHandler("goal", progress_handlers.goal_command),
+        CommandHandler("export", progress_handlers.export_command),
         CommandHandler("routine", routine.start_routine),
         CommandHandler("cancel", routine.cancel),
         CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
@@ -101,6 +111,12 @@ def _post_init(
             PacedSender(),
             functools.partial(reminders.deliver, app.bot, content.routine_minutes),
         )
+        checkins = CheckinService(
+            db,
+            clock,
+            reminder_service.sender,
+            functools.partial(progress_handlers.deliver_checkin, app.bot),
+        )
         install(
             app,
             Deps(
@@ -112,23 +128,37 @@ def _post_init(
                 db=db,
                 holds=holds,
                 users=UserService(db, clock),
-                routines=RoutineService(db, plan, clock, holds.cancel),
+                routines=RoutineService(
+                    db, plan, clock, holds.cancel, plans=RunPlans(db, content, clock)
+                ),
                 reminders=reminder_service,
+                progress=ProgressService(db, content, clock),
+                checkins=checkins,
+                charts=ChartRenderer(),
             ),
         )
         await help.set_commands(app)
         await restore_holds(app)
         await reminder_service.start()
-        _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
+        await checkins.recover_interrupted()
+        _schedule_sweep(
+            app, reminder_service, checkins, clock.real_seconds(settings.reminder_sweep_seconds)
+        )
         log.info("BackCoach is ready (database %s)", settings.database_path)
 
     return post_init
 
 
-def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval: float) -> None:
+def _schedule_sweep(
+    app: BotApp,
+    service: ReminderService[PacedSender],
+    checkins: CheckinService[PacedSender],
+    interval: float,
+) -> None:
     """Catch up right away, then wake on the sweep interval (each minute by default),
     aligned to whole intervals of real time (reminders are at whole minutes) plus a
-    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59."""
+    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59. The same
+    job sends the morning check-ins through the same queue."""
     if app.job_queue is None:
         raise RuntimeError(
             "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
@@ -136,6 +166,7 @@ def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval
 
     async def sweep(context: BotContext) -> None:
         await service.sweep_logged()
+        await checkins.sweep_logged()
 
     app.job_queue.run_once(sweep, 0.0, name="reminder-sweep-start")
     app.job_queue.run_repeating(
@@ -155,6 +186,7 @@ async def _post_stop(app: BotApp) -> None:
 async def _post_shutdown(app: BotApp) -> None:
     deps = uninstall(app)
     if deps is not None:
+        deps.charts.close()
         await deps.db.close()
 
 

@@ -43,6 +43,9 @@ class Due:
     zone: str | None
     # The safety-screen answer: a user told to see a doctor gets no exercise reminder.
     safety_status: str | None = None
+    # (days with a finished routine this local week, weekly goal): filled in by the sweep
+    # for "3 of 5 this week, two to go" (issue 12); None when not known.
+    week: tuple[int, int] | None = None
 
 
 _COLUMNS = (

@@ -578,6 +578,49 @@ class BotApiEmulator:
         return True
 
 
+    # -- documents and media edits (issue 12: /export and the /progress chart switch) ------
+    # The minimum /export and the chart switch need. The `pictures` branch brings full
+    # multipart handling (file ids, size limits, `media_sends`); when it lands, its
+    # sendDocument replaces this one.
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return await self._send(params, kind="document", text_key="caption", media_key="document")
+
+    async def _m_editMessageMedia(self, params: dict[str, Any]) -> Any:
+        """Replace a photo (or other media) message's file and caption, as the Bot API
+        does: the new file comes as `attach://<part>` in the `media` JSON, or a file id."""
+        message = self._existing(params)
+        if message.kind == "text":
+            raise ApiError(400, "Bad Request: there is no media in the message to edit")
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError:
+                media = None
+        if not isinstance(media, dict) or media.get("type") != message.kind:
+            raise ApiError(400, "Bad Request: can't parse InputMedia JSON object")
+        source = str(media.get("media", ""))
+        data: Any = None
+        if source.startswith("attach://"):
+            data = params.get(source.removeprefix("attach://"))
+        elif source in self.files:
+            data = self.files[source]
+        if not isinstance(data, bytes) or not data:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        caption, parse_mode = self._text(
+            {"caption": media.get("caption"), "parse_mode": media.get("parse_mode")}, "caption"
+        )
+        markup = self._markup(params)
+        message.history.append(message.plain)
+        message.text, message.parse_mode, message.reply_markup = caption, parse_mode, markup
+        message.media = data
+        self.files[message.file_id] = data
+        message.edits += 1
+        await self._record("edit", message.chat_id, message=message, text=message.plain)
+        return message.to_api()
+
+
 _JSON_KEYS = {
     "reply_markup", "commands", "scope", "entities", "caption_entities",
     "link_preview_options", "reply_parameters", "allowed_updates",

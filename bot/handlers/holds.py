@@ -31,7 +31,7 @@ def arm(context: BotContext, state: RoutineState, countdown_id: int) -> None:
         run_id=state.run_id,
         user_id=state.user_id,
         ends_at=state.hold_ends_at,
-        hold_seconds=state.step(deps.plan).seconds,
+        hold_seconds=state.step(deps.routines.plan_of(state)).seconds,
         release=on_hold_end,
         tick=on_tick,
         data={"run_id": state.run_id, "ends_at": state.hold_ends_at, "message_id": countdown_id},
@@ -64,7 +64,7 @@ async def on_tick(context: BotContext) -> None:
     state = await context.deps.routines.load(data["run_id"])
     if state is None or not _still_running(state, data):
         return
-    screen = view.hold_countdown(state, context.deps.plan, shown)
+    screen = view.hold_countdown(state, context.deps.routines.plan_of(state), shown)
     try:
         await context.bot.edit_message_text(
             screen.text,
@@ -89,14 +89,14 @@ async def on_hold_end(context: BotContext) -> None:
     result = await deps.routines.perform(state, Action.RELEASE)
     if not isinstance(result, Transition):
         return
-    step = state.step(deps.plan)
+    step = state.step(deps.routines.plan_of(state))
     try:
         await context.bot.edit_message_text(
             view.hold_over(step, early=False), chat_id=state.chat_id, message_id=data["message_id"]
         )
     except BadRequest as exc:
         log.debug("countdown close skipped: %s", exc)
-    await send(context, result.state, view.release(result.state, deps.plan))
+    await send(context, result.state, view.release(result.state, deps.routines.plan_of(state)))
 
 
 async def restore_holds(app: BotApp) -> None:
@@ -123,7 +123,7 @@ async def _restore_hold(context: BotContext, state: RoutineState) -> None:
     # Quietly turn the countdown into the next step: an edit, so no late notification.
     if state.message_id is not None:
         new = result.state
-        screen = view.exercise_step(new, deps.plan)
+        screen = view.exercise_step(new, deps.routines.plan_of(new))
         try:
             await context.bot.edit_message_text(
                 screen.text,

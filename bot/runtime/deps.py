@@ -17,8 +17,11 @@ from bot.content import Content
 from bot.core.answers import AnswerMatcher
 from bot.core.clock import ScaledClock
 from bot.core.routine import Plan
+from bot.runtime.charts import ChartRenderer
 from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import PacedSender
+from bot.services.checkins import CheckinService
+from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.users import UserService
@@ -39,6 +42,11 @@ class Deps:
     users: UserService
     routines: RoutineService
     reminders: ReminderService[PacedSender]
+    # Issue 12: /progress and its chart, the morning check-in (sent through the
+    # reminders' sweep and paced queue).
+    progress: ProgressService
+    checkins: CheckinService[PacedSender]
+    charts: ChartRenderer
 
     def now(self) -> float:
         return self.clock.timestamp()

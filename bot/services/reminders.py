@@ -38,10 +38,11 @@ from zoneinfo import ZoneInfo
 
 from bot.core import schedule
 from bot.core.clock import ScaledClock
+from bot.core.progress import local_date, week_bounds, week_count
 from bot.core.safety import blocks_reminders, status_of
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.places import is_valid_zone, zone_info
-from db import reminders, routines
+from db import progress, reminders, routines
 from db.connection import Database
 from db.reminders import Due, Reminder
 
@@ -229,6 +230,7 @@ class ReminderService(Generic[Q]):
             limit = room + self.sender.backlog  # queued rows are still due: read past them
             rows = await reminders.due(db, now, limit)
             finished = await routines.finished_within(db, self._today_windows(rows))
+            weeks = await self._weeks(rows)
             moves: list[tuple[int, float, float | None, str]] = []
             queued = late = done = 0
             for due in rows:
@@ -240,7 +242,9 @@ class ReminderService(Generic[Q]):
                     moves.append(move[0])
                     late += move[1] == "late"
                     done += move[1] == "done"
-                elif self.sender.submit(reminder.user_id, self._attempt(due)):
+                elif self.sender.submit(
+                    reminder.user_id, self._attempt(replace(due, week=weeks.get(reminder.user_id)))
+                ):
                     queued += 1
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
@@ -256,6 +260,26 @@ class ReminderService(Generic[Q]):
                 day = occurrence_date(due.reminder, zone)
                 windows[due.reminder.user_id] = schedule.local_day_bounds(day, zone)
         return windows
+
+    async def _weeks(self, rows: list[Due]) -> dict[int, tuple[int, int]]:
+        """(routine days this local week, weekly goal) for each due user, in a few batched
+        queries: the reminder says "3 of 5 this week, two to go"."""
+        days: dict[int, tuple[date, ZoneInfo]] = {}
+        for due in rows:
+            if due.zone is not None and is_valid_zone(due.zone):
+                zone = zone_info(due.zone)
+                days[due.reminder.user_id] = (occurrence_date(due.reminder, zone), zone)
+        if not days:
+            return {}
+        windows = {uid: week_bounds(day, zone) for uid, (day, zone) in days.items()}
+        ends = await progress.finished_ends_within(self.db, windows)
+        goals = await progress.goals(self.db, list(days))
+        weeks: dict[int, tuple[int, int]] = {}
+        for uid, (day, zone) in days.items():
+            done = {local_date(end, zone) for end in ends.get(uid, [])}
+            count = week_count(done, day, goals[uid])
+            weeks[uid] = (count.done, count.goal)
+        return weeks
 
     @staticmethod
     def _check(

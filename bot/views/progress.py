@@ -131,10 +131,16 @@ def _progress_rows(days: int, goal: int, checkin_on: bool) -> Rows:
 
 
 def progress(
-    result: Report, content: Content, *, days: int = 14, checkin_on: bool = False
+    result: Report,
+    content: Content,
+    *,
+    days: int = 14,
+    checkin_on: bool = False,
+    zone_known: bool = True,
 ) -> Screen:
     """/progress: the text (send it as the chart's caption, ≤ 1,024 characters) and its
-    buttons. With fewer than two routines: the honest line and no chart switch."""
+    buttons. With fewer than two routines: the honest line and no chart switch.
+    Without a zone of their own, the user is told days are UTC days."""
     if not result.enough:
         rows: Rows = [
             [(f"🎯 Goal: {result.week.goal} a week", GoalButton()), _checkin_button(checkin_on)]
@@ -149,6 +155,8 @@ def progress(
         if extra:
             lines.append(extra)
     lines.append(f"<i>Chart: the last {days} days.</i>")
+    if not zone_known:
+        lines.append("<i>Days are UTC days: send /timezone to use yours.</i>")
     return Screen("\n".join(lines), _progress_rows(days, result.week.goal, checkin_on))
 
 
@@ -274,6 +282,11 @@ def checkin_on(at: time, first: str) -> Screen:
 
 def checkin_off() -> Screen:
     return Screen("Morning check-in off. You can turn it back on under /progress.")
+
+
+CHECKIN_TYPE_A_TIME = "Tap a time above or type one, like 6:45. Send /cancel to leave it off."
+STALE = "That button no longer works. Send /progress."
+NOTHING_TO_EXPORT = "Nothing to export yet: your history starts with your first /routine."
 
 
 def checkin_already_on(at: str) -> Screen:

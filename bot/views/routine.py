@@ -10,6 +10,7 @@ from bot.content import Exercise, Safety
 from bot.core.buttons import RoutineButton, RoutineTap
 from bot.core.routine import Phase, Plan, Rejected, RoutineState, Status, Step, Summary
 from bot.core.text import esc
+from bot.views.progress import card_line
 from bot.views.screen import Button, Rows, Screen
 
 T = RoutineTap
@@ -67,10 +68,12 @@ def _side(step: Step) -> str:
     return f" ({step.side} side)" if step.side else ""
 
 
-def _action_text(exercise: Exercise, step: Step, held: bool) -> str:
+def _action_text(exercise: Exercise, step: Step, held: bool, dose: str | None = None) -> str:
     lines = [f"<b>Now:</b> {esc(step.text)}"]
     if step.kind == "hold":
         lines.append(f"Range: {exercise.range_text}. The timer runs {step.seconds} s.")
+    if dose:
+        lines[-1] += f"\n{dose}"  # today's dose and why (issue 12), one short line
     if exercise.cues:
         lines.append("\n".join(f"• {esc(cue)}" for cue in exercise.cues))
     if held:
@@ -91,7 +94,9 @@ def exercise_step(
     if step.kind == "instruction":
         parts.append(f"Step {step.number} of {step.total}\n{esc(step.text)}")
     else:
-        parts.append(_action_text(exercise, step, state.held))
+        dose = plan.dose(state.exercise_index)
+        line = card_line(exercise, dose) if dose is not None else None
+        parts.append(_action_text(exercise, step, state.held, line))
     if why:
         parts.append(f"<i>Why: {esc(why)}</i>")
     rows: Rows = []
