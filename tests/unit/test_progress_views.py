@@ -247,3 +247,26 @@ def test_an_empty_export_still_has_its_header(content: Content) -> None:
     data = view.export_csv([], {}, [], content, BERLIN).decode("utf-8")
     assert data.startswith("date,time (Europe/Berlin),what,pain before")
     assert data.count("\r\n") == 1
+
+
+# -- the reminder and the check-in's opt-in ---------------------------------------------------
+
+
+def test_the_reminder_says_where_the_week_stands_against_the_goal() -> None:
+    from bot.views.reminders import reminder_message
+    from db.reminders import Due, Reminder
+
+    due = Due(Reminder(1, "07:30"), 1, "Alex", "Europe/Berlin", week=(3, 5))
+    now = datetime(2024, 6, 5, 5, 30, tzinfo=UTC)  # 07:30 in Berlin
+    text = reminder_message(due, date(2024, 6, 5), 8, now).text
+    assert text.endswith("\n3 of 5 this week, two to go.")
+    unknown = Due(Reminder(1, "07:30"), 1, "Alex", "Europe/Berlin")
+    assert "this week" not in reminder_message(unknown, date(2024, 6, 5), 8, now).text
+
+
+def test_the_check_in_is_offered_with_wake_up_times_to_tap() -> None:
+    from bot.core.buttons import WakeTime
+
+    screen = view.checkin_offer()
+    assert "What time do you usually wake up?" in screen.text
+    assert WakeTime("0700") in payloads(screen) and len(payloads(screen)) == 6
