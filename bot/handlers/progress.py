@@ -51,8 +51,10 @@ from bot.handlers.callbacks import decode, markup, matches
 from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
 from bot.runtime.deps import BotContext
 from bot.services.checkins import DueCheckIn
+from bot.services.progress import Progress
 from bot.services.reminders import SendOutcome
 from bot.views import progress as view
+from bot.views.screen import Screen
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,12 @@ async def show(
     context: BotContext, user_id: int, chat_id: int, *, days: int = 14, edit: Message | None = None
 ) -> None:
     """The progress text with its chart (one photo; with fewer than two routines, the
-    honest text alone), as a new message or (`edit`, the chart switch) in place."""
+    honest text alone), as a new message or (`edit`, the chart switch) in place.
+
+    The reads and the text happen here; the chart is drawn and sent in a task of its own.
+    PTB handles updates one at a time, and a chart can wait for the one chart worker
+    behind many others (1,000 users asking in the same minute): nobody's button press
+    waits for it."""
     deps = context.deps
     data = await deps.progress.progress(user_id)
     screen = view.progress(
@@ -89,7 +96,22 @@ async def show(
         return
     if edit is None:
         await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    png = await deps.charts.render(
+    context.application.create_task(
+        _send_chart(context, user_id, chat_id, data, screen, days, edit),
+        name=f"progress-chart-{user_id}",
+    )
+
+
+async def _send_chart(
+    context: BotContext,
+    user_id: int,
+    chat_id: int,
+    data: Progress,
+    screen: Screen,
+    days: int,
+    edit: Message | None,
+) -> None:
+    png = await context.deps.charts.render(
         data.history.recent, data.history.checkins, zone=data.zone, today=data.today, days=days
     )
     if edit is not None:
