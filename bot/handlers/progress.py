@@ -69,19 +69,26 @@ TIMEOUT_SECONDS = 600
 async def progress_command(update: Update, context: BotContext) -> None:
     user = await remember_user(update, context)
     if user is not None:
-        await show(context, user.user_id, user.chat_id)
+        show(context, user.user_id, user.chat_id)
 
 
-async def show(
+def show(
     context: BotContext, user_id: int, chat_id: int, *, days: int = 14, edit: Message | None = None
 ) -> None:
-    """The progress text with its chart (one photo; with fewer than two routines, the
+    """Send the progress text with its chart (one photo; with fewer than two routines, the
     honest text alone), as a new message or (`edit`, the chart switch) in place.
 
-    The reads and the text happen here; the chart is drawn and sent in a task of its own.
-    PTB handles updates one at a time, and a chart can wait for the one chart worker
-    behind many others (1,000 users asking in the same minute): nobody's button press
-    waits for it."""
+    It runs in a task of its own: PTB handles updates one at a time, and a chart can wait
+    for the one chart worker behind many others (1,000 users asking in the same minute),
+    so nobody's button press waits for it (`make bench-progress` measures this)."""
+    context.application.create_task(
+        _show(context, user_id, chat_id, days, edit), name=f"progress-{user_id}"
+    )
+
+
+async def _show(
+    context: BotContext, user_id: int, chat_id: int, days: int, edit: Message | None
+) -> None:
     deps = context.deps
     data = await deps.progress.progress(user_id)
     screen = view.progress(
@@ -96,10 +103,7 @@ async def show(
         return
     if edit is None:
         await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    context.application.create_task(
-        _send_chart(context, user_id, chat_id, data, screen, days, edit),
-        name=f"progress-chart-{user_id}",
-    )
+    await _send_chart(context, user_id, chat_id, data, screen, days, edit)
 
 
 async def _send_chart(
@@ -363,10 +367,8 @@ async def on_button(update: Update, context: BotContext) -> int:
             await query.answer()
             # The switch on the chart edits it in place; "My progress" under a summary
             # (a text message) brings a new one.
-            on_chart = message is not None and bool(message.photo)
-            await show(
-                context, user.user_id, user.chat_id, days=days, edit=message if on_chart else None
-            )
+            chart = message if message is not None and message.photo else None
+            show(context, user.user_id, user.chat_id, days=days, edit=chart)
         case GoalButton(None):
             await query.answer()
             current = await deps.progress.goal(user.user_id)

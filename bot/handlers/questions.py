@@ -100,7 +100,7 @@ async def respond(context: BotContext, user: Profile, text: str) -> None:
         return
     if state is None:
         if reply.kind == "answer" and reply.topic is not None and reply.topic.id == "progress":
-            await progress.show(context, user.user_id, user.chat_id)  # "how has my pain changed?"
+            progress.show(context, user.user_id, user.chat_id)  # "how has my pain changed?"
             return
         await send_reply(context, user.chat_id, reply)
         return

@@ -4,7 +4,8 @@ matplotlib holds the GIL for much of a render (~100-200 ms), so a worker *thread
 delays every other update the loop is handling; a worker *process* does not. By default
 one worker process renders all charts, one at a time (2 cores: one for the loop, one for
 charts), started on the first /progress (so start-up is unchanged) with the "spawn"
-method (forking a process that runs threads and an event loop is unsafe). If that
+method (forking a process that runs threads and an event loop is unsafe), at a lower OS
+priority, so that on busy cores the bot's own process runs first. If that
 process dies, the next chart starts a new one, and this chart is rendered in a thread.
 `make bench-progress` measures both ways against interactive replies.
 """
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import logging
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -28,6 +31,17 @@ from bot.media.charts import progress_chart
 log = logging.getLogger(__name__)
 
 Mode = Literal["process", "thread"]
+
+
+# The chart worker's niceness: when the cores are busy, the OS runs the bot's event loop
+# (button presses, "Release now") before charts, which can wait a little.
+WORKER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """In the worker process: yield the CPU to the bot's process when both want it."""
+    with contextlib.suppress(OSError, AttributeError):  # not permitted, or not POSIX
+        os.nice(WORKER_NICENESS)
 
 
 class ChartRenderer:
@@ -60,7 +74,9 @@ class ChartRenderer:
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
             )
         return self._pool
 
