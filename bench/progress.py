@@ -576,7 +576,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_table}\n\n"
         '"Chart waits" is each crowd member\'s /progress until their chart arrived: the '
         "charts queue for the one chart worker, so the last ones wait as long as the "
-        "crowd's charts take to draw one after another.\n"
+        "crowd's charts take to draw one after another (a thousand charts in one minute "
+        "is about two minutes of one core's work). A load average above 2 means other "
+        "work shared the 2 cores: it raises idle and busy times alike, which is why both "
+        "phases are measured in the same run and compared as a ratio.\n"
     )
     if not args.no_write:
         write_section(SECTION, body)

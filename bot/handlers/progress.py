@@ -270,6 +270,10 @@ async def _checkin_button(update: Update, context: BotContext, on: bool) -> int:
         await send_screen(context, chat_id, view.checkin_off())
         return END
     await query.answer()
+    _, zone_known = await context.deps.progress.zone(user.id)
+    if not zone_known:  # the morning is a local morning: the zone comes first
+        await context.bot.send_message(chat_id, view.CHECKIN_NEEDS_ZONE)
+        return END
     settings = await checkins.settings(user.id)
     if settings.checkin_enabled and settings.checkin_time:
         await send_screen(context, chat_id, view.checkin_already_on(settings.checkin_time))

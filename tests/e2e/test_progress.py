@@ -321,3 +321,20 @@ async def test_pain_high_all_week_says_see_someone_once(
     assert len(advice) == 1  # said once, on the fifth high morning, never again
     assert "7 or more all week" in advice[0]
     assert "General advice, not from the article." in advice[0]
+
+
+async def test_the_check_in_needs_a_time_zone_first_and_a_typed_question_leaves_it(
+    app: BotApp, user: ChatUser
+) -> None:
+    await user.send("/progress")
+    screen = await user.expect_message("Do a couple of routines")
+    await user.press("Morning check-in: off", screen)
+    await user.expect_message("I need your time zone")
+    await in_berlin(user)
+    await user.press("Morning check-in: off", screen)
+    await user.expect_message("What time do you usually wake up?")
+    # Not a time but a question: answered as usual, and the check-in stays off.
+    await user.send("why glute bridge?")
+    answer = await user.expect_message()
+    assert "glute" in answer.plain.lower()
+    assert not (await deps(app).checkins.settings(user.user_id)).checkin_enabled
