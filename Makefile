@@ -3,14 +3,32 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# uv resolves the lock (`make lock`); installing from it needs only pip.
+UV_VERSION := 0.13.9
+# The lock is for the machines the project runs on (x86_64 Linux, CPython 3.11), whoever
+# runs `make lock` and wherever; each pinned version lists the hashes of all its files.
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: run test bench bench-holds bench-reminders bench-answers bench-progress playground clean
+.PHONY: run test lock bench bench-holds bench-reminders bench-answers bench-progress bench-db bench-kill playground pictures clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, checked against their hashes; then the project itself,
+# editable, built by the locked setuptools (no download of a build environment).
+$(STAMP): $(LOCK) pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check || { echo "$(LOCK) lacks a dependency of pyproject.toml: run make lock"; exit 1; }
 	touch $(STAMP)
+
+# Refresh the lock after changing dependencies in pyproject.toml. Versions already
+# pinned stay unless a requirement needs another; `make lock LOCK_ARGS=--upgrade`
+# moves everything to the newest allowed versions.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes $(LOCK_TARGET) \
+		--custom-compile-command "make lock" --quiet $(LOCK_ARGS) -o $(LOCK)
 
 # With no TELEGRAM_BOT_TOKEN on a terminal, `make run` opens the local playground.
 run: $(STAMP)
@@ -21,12 +39,16 @@ playground: $(STAMP)
 	$(PY) -m bot playground $(ARGS)
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check bot db tests bench
+	$(VENV)/bin/ruff check bot db tests bench setup.py
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
-bench: bench-holds bench-answers bench-reminders bench-progress
+# Every exercise picture and loop into docs/pictures/ (commit them), with a gallery README.
+pictures: $(STAMP)
+	$(PY) -m bot.media
+
+bench: bench-holds bench-answers bench-reminders bench-progress bench-db bench-kill
 
 bench-holds: $(STAMP)
 	$(PY) -m bench.holds
@@ -40,5 +62,13 @@ bench-answers: $(STAMP)
 bench-progress: $(STAMP)
 	$(PY) -m bench.progress
 
+# Cost per query of the database layer: SQLite, PostgreSQL, and the raw drivers.
+bench-db: $(STAMP)
+	$(PY) -m bench.db
+
+# kill -9 the real bot during reminder bursts and holds (about 2 minutes; not in `make test`)
+bench-kill: $(STAMP)
+	$(PY) -m bench.kill
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

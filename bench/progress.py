@@ -554,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_after:.1f} after: on a shared 2-core machine, wall times above the CPU "
         f"times are other work's.\n\n"
         f"{table}\n\n"
-        "Reads go through `db.progress` on the bot's shared aiosqlite connection; each is "
+        "Reads go through `db.progress` through the bot's database layer; each is "
         "an index search bounded by the 30-day window or a LIMIT "
         "(tests/unit/test_progress_db.py checks the query plans). Cold is a user's first "
         "/progress: the goal streak is counted over the whole history once, then cached per "

@@ -22,10 +22,11 @@ from bot.logs import configure_logging
 from db.connection import Database, DatabaseError
 
 
-async def check_database(path: Path) -> None:
+async def check_database(target: Path | str) -> None:
     """Open, check and migrate the database once before going online, so a corrupt file
-    is a one-line error at start-up rather than a failure inside the event loop."""
-    database = await Database.open(path)
+    (or an unreachable PostgreSQL) is a one-line error at start-up rather than a failure
+    inside the event loop."""
+    database = await Database.open(target)
     await database.close()
 
 
@@ -51,7 +52,7 @@ def run_live() -> int:
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
     try:
-        asyncio.run(check_database(settings.database_path))
+        asyncio.run(check_database(settings.database))
     except DatabaseError as exc:
         return _fail(str(exc))
     configure_logging(settings.log_level, [settings.token])

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -19,6 +20,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -31,12 +33,33 @@ from bot import places
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.answers import AnswerMatcher
-from bot.core.buttons import ForgetButton, RoutineButton, SafetyButton, TopicButton
+from bot.core.buttons import (
+    ForgetButton,
+    GoOnToday,
+    ReminderButton,
+    ReminderPayload,
+    RoutineButton,
+    SafetyButton,
+    TopicButton,
+    ZonePayload,
+)
 from bot.core.clock import Clock, ScaledClock
 from bot.core.routine import Plan
-from bot.handlers import errors, help, privacy, questions, reminders, routine, safety, start
+from bot.handlers import (
+    errors,
+    help,
+    membership,
+    privacy,
+    questions,
+    reminders,
+    routine,
+    safety,
+    start,
+    typed,
+)
 from bot.handlers import progress as progress_handlers
 from bot.handlers.callbacks import matches
+from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
 from bot.runtime.charts import ChartRenderer
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
@@ -48,7 +71,9 @@ from bot.services.doses import RunPlans
 from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
+from bot.services.setup import SetupService
 from bot.services.users import UserService
+from bot.views.answers import AnswerTexts
 from db.connection import Database
 
 log = logging.getLogger(__name__)
@@ -56,12 +81,19 @@ log = logging.getLogger(__name__)
 Handler = BaseHandler[Update, BotContext, Any]
 
 # Updates the bot asks Telegram for (polling and, later, webhooks).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# my_chat_member: a user who blocks the bot has their reminder turned off at once.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def handlers() -> list[Handler]:
     """Every handler, in the order PTB tries them (the first match wins)."""
     return [
+        # The privacy guard before everything: the coach is a private conversation. What
+        # comes from a group, or a press on a message outside the presser's own private
+        # chat, stops here (bot.handlers.guard).
+        PrivateChatsOnly(),
+        # The user blocked or unblocked the bot (their private chat only).
+        ChatMemberHandler(membership.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER),
         # Edits first: an edited "/routine" must not start anything twice.
         MessageHandler(filters.UpdateType.EDITED, help.edited),
         CommandHandler("help", help.help_command),
@@ -70,24 +102,30 @@ def handlers() -> list[Handler]:
         CallbackQueryHandler(safety.answer_screen, pattern=matches(SafetyButton)),
         CommandHandler("forget", privacy.forget),
         CallbackQueryHandler(privacy.confirm, pattern=matches(ForgetButton)),
-        # The reminder set-up before the routine: while it runs, its /cancel and the
-        # typed times and places are its own (outside it, /cancel reaches the routine).
-        reminders.conversation(),
-        # Progress (issue 12): its buttons, and the typed wake-up time they may ask for.
-        progress_handlers.conversation(questions.on_text),
+        # Reminders and time zones. Their set-up's open question lives in SQLite: typed
+        # answers and /cancel reach it through `typed` (before the routine and questions).
+        CommandHandler("reminder", reminders.reminder_command),
+        CommandHandler("timezone", reminders.timezone_command),
+        CallbackQueryHandler(
+            reminders.on_button,
+            pattern=matches(*get_args(ReminderPayload), *get_args(ZonePayload), ReminderButton),
+        ),
+        MessageHandler(filters.LOCATION, reminders.got_location),
+        # Progress (issue 12): its buttons, and the typed wake-up time they may ask for
+        # (text that is not one goes on to `typed`).
+        progress_handlers.conversation(typed.on_text),
         CommandHandler("progress", progress_handlers.progress_command),
         CommandHandler("goal", progress_handlers.goal_command),
         CommandHandler("export", progress_handlers.export_command),
         CommandHandler("routine", routine.start_routine),
-        CommandHandler("cancel", routine.cancel),
+        CommandHandler("cancel", typed.cancel),
         CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
+        CallbackQueryHandler(routine.on_go_on_today, pattern=matches(GoOnToday)),
         CommandHandler("ask", questions.ask),
         CommandHandler("why", questions.why),
         CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
-        # Free text after every conversation: a typed answer the set-up waits for wins.
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, questions.on_text
-        ),
+        # Free text: an answer the reminder set-up waits for wins, then questions.
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, typed.on_text),
         # Catch-alls last, so they only get what no feature took.
         CallbackQueryHandler(help.unknown_button),
         MessageHandler(filters.COMMAND, help.unknown_command),
@@ -102,14 +140,14 @@ def _post_init(
 ) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
         holds = HoldTimers(clock)
         plan = Plan.from_content(content)
         reminder_service = ReminderService(
             db,
             clock,
             PacedSender(),
-            functools.partial(reminders.deliver, app.bot, content.routine_minutes),
+            functools.partial(reminders.deliver, app.bot, content),
         )
         checkins = CheckinService(
             db,
@@ -132,19 +170,23 @@ def _post_init(
                     db, plan, clock, holds.cancel, plans=RunPlans(db, content, clock)
                 ),
                 reminders=reminder_service,
+                setup=SetupService(db, clock),
                 progress=ProgressService(db, content, clock),
                 checkins=checkins,
                 charts=ChartRenderer(),
             ),
         )
         await help.set_commands(app)
+        # The city index (about a second of work) loads in a worker thread, not awaited:
+        # start-up is no slower, and the first place lookup rarely waits.
+        threading.Thread(target=places.warm, name="places-warm", daemon=True).start()
         await restore_holds(app)
         await reminder_service.start()
         await checkins.recover_interrupted()
         _schedule_sweep(
             app, reminder_service, checkins, clock.real_seconds(settings.reminder_sweep_seconds)
         )
-        log.info("BackCoach is ready (database %s)", settings.database_path)
+        log.info("BackCoach is ready (database %s)", db.label)
 
     return post_init
 
@@ -200,6 +242,7 @@ def build_application(
     and `post_init` run (run_polling does both; tests use `start_application`)."""
     content = content if content is not None else load_content()
     scaled = ScaledClock(settings.speed, clock)
+    matcher = AnswerMatcher(content, AnswerTexts(content))
     app = cast(
         BotApp,
         Application.builder()
@@ -215,7 +258,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init(settings, content, scaled, AnswerMatcher(content)))
+        .post_init(_post_init(settings, content, scaled, matcher))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
@@ -37,12 +38,21 @@ class ConfigError(Exception):
 class Settings:
     token: str
     api_url: str = DEFAULT_API_URL
+    # The SQLite file (DATABASE_PATH, or DATABASE_URL=sqlite:///…).
     database_path: Path = DEFAULT_DATABASE_PATH
+    # DATABASE_URL=postgresql://… (tests may give a sqlite:/// URL here too); None: the
+    # SQLite file at database_path. `Database.open(settings.database)` opens either.
+    database_url: str | None = None
     log_level: str = "INFO"
     # Holds, countdowns and reminders run this many times faster (demos, tests).
     speed: float = 1.0
     # How often the reminder sweep wakes, in (unscaled) seconds.
     reminder_sweep_seconds: float = 60.0
+
+    @property
+    def database(self) -> str | Path:
+        """What `Database.open` takes: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def bot_url(self) -> str:
@@ -87,6 +97,49 @@ def _number(env: Mapping[str, str | None], name: str, *, default: float, high: f
     return value
 
 
+def _scheme(scheme: str) -> str:
+    """A URL scheme safe to echo (never a fragment of a password)."""
+    return f"{scheme}:" if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,20}", scheme) else "no scheme"
+
+
+def _database(env: Mapping[str, str | None], default: Path) -> tuple[Path, str | None]:
+    """(SQLite file, PostgreSQL URL or None) from DATABASE_URL or DATABASE_PATH."""
+    url = _env(env, "DATABASE_URL")
+    path = _env(env, "DATABASE_PATH")
+    if url is None:
+        return Path(path or default), None
+    if path is not None:
+        raise ConfigError(
+            "Set DATABASE_URL or DATABASE_PATH, not both (DATABASE_URL=sqlite:///<path> "
+            "says the same as DATABASE_PATH=<path>)."
+        )
+    scheme, _, rest = url.partition("://") if "://" in url else ("", "", url)
+    if scheme.lower() == "sqlite":
+        # sqlite:///relative/file or sqlite:////absolute/file (SQLAlchemy's spelling).
+        if not rest.startswith("/") or len(rest) == 1:
+            raise ConfigError(
+                "DATABASE_URL must name a file: sqlite:///data/backcoach.sqlite3 (relative) "
+                f"or sqlite:////srv/backcoach.sqlite3 (absolute), got {url!r}."
+            )
+        return Path(unquote(rest[1:])), None
+    if scheme.lower() in ("postgresql", "postgres"):
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise ConfigError(f"DATABASE_URL is not a valid PostgreSQL URL: {exc}.") from None
+        if not (parts.hostname or "host=" in parts.query) or not parts.path.strip("/"):
+            raise ConfigError(
+                "DATABASE_URL must name a host and a database: "
+                "postgresql://user:password@host:5432/backcoach."
+            )
+        return default, url
+    raise ConfigError(
+        "DATABASE_URL must be sqlite:///path/to/file.sqlite3 or "
+        f"postgresql://user:password@host/db, got {_scheme(scheme)}."
+    )
+
+
 def load_environment(env_file: Path | None = Path(".env")) -> dict[str, str | None]:
     """The process environment over the optional `.env` file (the environment wins)."""
     merged: dict[str, str | None] = {}
@@ -124,11 +177,12 @@ def load_settings(
 
     sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
-    database_path = Path(_env(env, "DATABASE_PATH") or default_database)
+    database_path, database_url = _database(env, default_database)
     return Settings(
         token=token,
         api_url=api_url,
         database_path=database_path,
+        database_url=database_url,
         log_level=log_level,
         speed=speed,
         reminder_sweep_seconds=sweep,

@@ -7,8 +7,10 @@ the file, the item and the field, in one line: `ContentError` carries that line.
 from __future__ import annotations
 
 import itertools
+import re
 import string
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -22,11 +24,24 @@ from pydantic import (
     model_validator,
 )
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+def _content_dir() -> Path:
+    """Where the content files are: `bot/_content/` inside an installed wheel (the build
+    ships the repository's `content/` there, see setup.py), else `content/` at the top
+    of the checkout, where people edit it."""
+    packaged = resources.files("bot") / "_content"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "content"
+
+
+CONTENT_DIR = _content_dir()
 
 Text = Annotated[str, Field(min_length=1)]
 # Where a sentence's facts come from: the seed article, or general, conservative advice we added.
 Source = Literal["seed", "general"]
+# An answer can also be about BackCoach itself (privacy, the routine's length): neither.
+TopicSource = Literal["seed", "general", "bot"]
 
 
 class ContentError(Exception):
@@ -125,8 +140,13 @@ class Safety(_Strict):
     hurt_advice: Text
     pain_rose_advice: Text
     pain_high_advice: Text
+    rose_a_little_text: Text
     improved_text: Text
+    eased_text: Text
     unchanged_text: Text
+    caution_today: Text
+    rest_today: Text
+    reminder_yesterday: Text
 
 
 class AnswerTopic(_Strict):
@@ -139,9 +159,13 @@ class AnswerTopic(_Strict):
     # Single words or phrases that point strongly at this topic.
     keywords: list[Text] = Field(default_factory=list)
     answer: Text
-    source: Source
+    source: TopicSource
     # The exercise this topic is about, if any (links /why and the routine's Why button).
     exercise: str | None = None
+    # For people who should ask a clinician before exercising (pregnancy, an operation):
+    # when the topic matches a message at all, it wins over every other topic, so
+    # "I'm pregnant, how many bridges?" gets "check first", not "12".
+    check_first: bool = False
 
 
 class ExerciseDose(_Strict):
@@ -309,11 +333,48 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     safety = _parse(Safety, directory / "safety.toml", "")
     answers_path = directory / "answers.toml"
     answers = _parse(_AnswerFile, answers_path, "topic").topic if answers_path.exists() else []
-    for topic in answers:
-        if topic.exercise is not None and topic.exercise not in ids:
-            raise ContentError(
-                f"{answers_path}: topic {topic.id!r}: field 'exercise': "
-                f"unknown exercise {topic.exercise!r}"
-            )
+    _check_answers(answers_path, exercises, answers)
     dose = _load_dose(directory / "dose.toml", exercises)
     return Content(exercises=exercises, safety=safety, answers=answers, dose=dose)
+
+
+# Filled in by the answer view (bot/views/answers.py) from the other content files.
+ANSWER_PLACEHOLDERS = frozenset(
+    {"{why}", "{minutes}", "{exercises}", "{urgent_flags}", "{see_doctor_flags}"}
+)
+_PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
+
+
+def _check_answers(path: Path, exercises: list[Exercise], answers: list[AnswerTopic]) -> None:
+    """What the question answerer relies on, checked once at load, each error in one line:
+    known exercises, unique ids, known placeholders, a why_ and how_ topic per exercise,
+    and a why_ topic's source agreeing with the why text it shows."""
+    by_id = {exercise.id: exercise for exercise in exercises}
+    seen: set[str] = set()
+    for topic in answers:
+        where = f"{path}: topic {topic.id!r}"
+        if topic.id in seen:
+            raise ContentError(f"{where}: field 'id': repeats")
+        seen.add(topic.id)
+        if topic.exercise is not None and topic.exercise not in by_id:
+            raise ContentError(f"{where}: field 'exercise': unknown exercise {topic.exercise!r}")
+        for placeholder in _PLACEHOLDER.findall(topic.answer):
+            if placeholder not in ANSWER_PLACEHOLDERS:
+                raise ContentError(f"{where}: field 'answer': unknown placeholder {placeholder}")
+        if "{why}" in topic.answer and topic.exercise is None:
+            raise ContentError(f"{where}: field 'answer': {{why}} needs an 'exercise'")
+    topics = {topic.id: topic for topic in answers}
+    for exercise_id, exercise in by_id.items():
+        for kind in ("why", "how"):
+            linked = topics.get(f"{kind}_{exercise_id}")
+            if linked is None or linked.exercise != exercise_id:
+                raise ContentError(
+                    f"{path}: topic '{kind}_{exercise_id}' is missing or not "
+                    f"linked to exercise {exercise_id!r}"
+                )
+            why = exercise.why
+            if kind == "why" and "{why}" in linked.answer and linked.source != why.source:
+                raise ContentError(
+                    f"{path}: topic 'why_{exercise_id}': field 'source': says "
+                    f"{linked.source!r} but exercises.toml's why says {why.source!r}"
+                )

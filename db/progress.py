@@ -14,9 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from db.connection import Database
+from db.connection import Database, Row, Transaction
 
 DEFAULT_GOAL = 5
 # How many first routines / check-ins to read to find the user's first week.
@@ -46,7 +44,7 @@ class Settings:
         return self.checkin_next_due is not None
 
 
-def _settings(user_id: int, row: aiosqlite.Row | None) -> Settings:
+def _settings(user_id: int, row: Row | None) -> Settings:
     if row is None:
         return Settings(user_id)
     streak = None
@@ -69,7 +67,7 @@ async def get_settings(db: Database, user_id: int) -> Settings:
     return _settings(user_id, row)
 
 
-async def _ensure(conn: aiosqlite.Connection, user_id: int, now: float) -> None:
+async def _ensure(conn: Transaction, user_id: int, now: float) -> None:
     await conn.execute(
         "INSERT INTO progress_settings (user_id, updated_at) VALUES (?, ?) "
         "ON CONFLICT (user_id) DO NOTHING",
@@ -136,12 +134,12 @@ async def mark_see_someone(db: Database, user_id: int, now: float) -> bool:
     even if two handlers race to say it."""
     async with db.transaction() as conn:
         await _ensure(conn, user_id, now)
-        cursor = await conn.execute(
+        changed = await conn.execute(
             "UPDATE progress_settings SET see_someone_at = ?, updated_at = ? "
             "WHERE user_id = ? AND see_someone_at IS NULL",
             (now, now, user_id),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
 
 # -- the morning check-in's schedule (driven by the reminder sweep) ---------------------------
@@ -194,7 +192,7 @@ _DUE_SELECT = (
 )
 
 
-def _due(row: aiosqlite.Row) -> DueCheckIn:
+def _due(row: Row) -> DueCheckIn:
     return DueCheckIn(
         user_id=row["user_id"],
         chat_id=row["chat_id"],
@@ -275,12 +273,11 @@ async def record_checkin(
             "score = excluded.score",
             (user_id, local_date, at, score),
         )
-        async with conn.execute(
+        row = await conn.fetchone(
             "SELECT local_date, score FROM morning_checkins WHERE user_id = ? "
             "AND local_date < ? ORDER BY local_date DESC LIMIT 1",
             (user_id, local_date),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
     return None if row is None else (str(row["local_date"]), int(row["score"]))
 
 

@@ -8,11 +8,9 @@ transaction, so a user's change and the sweep's sent-mark never overwrite each o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-import aiosqlite
-
-from db.connection import Database
+from db.connection import Database, Row, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +25,10 @@ class Reminder:
     snoozed: bool = False
     last_date: str | None = None
     sending_at: float | None = None
+    # The live reminder message of `last_date` (its Start and Snooze buttons); 0 once that
+    # day was skipped or started from a reminder; NULL when unknown (sent before this
+    # column existed, or a send interrupted by a crash).
+    message_id: int | None = None
 
     @property
     def enabled(self) -> bool:
@@ -43,6 +45,9 @@ class Due:
     zone: str | None
     # The safety-screen answer: a user told to see a doctor gets no exercise reminder.
     safety_status: str | None = None
+    # Filled in by the service, not read here: (pain before, after) of a routine finished
+    # the local day before, when it ended with "stop for today".
+    last_pain: tuple[int, int] | None = None
     # (days with a finished routine this local week, weekly goal): filled in by the sweep
     # for "3 of 5 this week, two to go" (issue 12); None when not known.
     week: tuple[int, int] | None = None
@@ -50,11 +55,11 @@ class Due:
 
 _COLUMNS = (
     "r.user_id, r.local_time, r.weekdays_only, r.paused_until, r.next_due, r.snoozed, "
-    "r.last_date, r.sending_at"
+    "r.last_date, r.sending_at, r.message_id"
 )
 
 
-def _reminder(row: aiosqlite.Row) -> Reminder:
+def _reminder(row: Row) -> Reminder:
     return Reminder(
         user_id=row["user_id"],
         local_time=row["local_time"],
@@ -64,10 +69,11 @@ def _reminder(row: aiosqlite.Row) -> Reminder:
         snoozed=bool(row["snoozed"]),
         last_date=row["last_date"],
         sending_at=row["sending_at"],
+        message_id=row["message_id"],
     )
 
 
-def _due(row: aiosqlite.Row) -> Due:
+def _due(row: Row) -> Due:
     return Due(
         _reminder(row), row["chat_id"], row["first_name"], row["timezone"], row["safety_status"]
     )
@@ -85,14 +91,16 @@ async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
     return row["timezone"], (_reminder(row) if row["local_time"] is not None else None)
 
 
-async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> None:
-    await conn.execute(
+async def _write(tx: Transaction, reminder: Reminder, now: float) -> None:
+    await tx.execute(
         "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "
-        "snoozed, last_date, sending_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "snoozed, last_date, sending_at, message_id, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (user_id) DO UPDATE SET local_time = excluded.local_time, "
         "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
         "next_due = excluded.next_due, snoozed = excluded.snoozed, "
         "last_date = excluded.last_date, sending_at = excluded.sending_at, "
+        "message_id = excluded.message_id, blocked_at = NULL, "
         "updated_at = excluded.updated_at",
         (
             reminder.user_id,
@@ -103,6 +111,7 @@ async def _write(conn: aiosqlite.Connection, reminder: Reminder, now: float) -> 
             int(reminder.snoozed),
             reminder.last_date,
             reminder.sending_at,
+            reminder.message_id,
             now,
         ),
     )
@@ -117,25 +126,33 @@ async def modify(
     """In one transaction: optionally set the user's zone, read (zone, reminder), call
     `change` (pure; returns the new reminder or None to leave it), write the result.
     Returns the (zone, reminder) now stored; (None, None) if the user has no row."""
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
+        # The user's row, locked (on PostgreSQL; SQLite's transaction already is) so two
+        # changes of one user's reminder run one after the other.
         if zone is not None:
-            await conn.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
-        async with conn.execute(
-            f"SELECT u.timezone, {_COLUMNS} FROM users u "
-            "LEFT JOIN reminders r ON r.user_id = u.user_id WHERE u.user_id = ?",
-            (user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+            await tx.execute("UPDATE users SET timezone = ? WHERE user_id = ?", (zone, user_id))
+        user = await tx.fetchone(
+            "SELECT timezone FROM users WHERE user_id = ? FOR UPDATE", (user_id,)
+        )
+        if user is None:
             return None, None
-        stored_zone: str | None = row["timezone"]
-        current = _reminder(row) if row["local_time"] is not None else None
+        # ...and the reminder's row, so a sweep's claim waits for this change.
+        row = await tx.fetchone(
+            f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ? FOR UPDATE", (user_id,)
+        )
+        stored_zone: str | None = user["timezone"]
+        current = _reminder(row) if row is not None else None
         new = change(stored_zone, current)
-        if new is None or new == current:
+        if new is None:
+            return stored_zone, current
+        # Any change (the user's, or the sent-mark) clears a "sending" mark: a mark left
+        # by a failed save must never silence a reminder the user has just set again.
+        new = replace(new, sending_at=None)
+        if new == current:
             return stored_zone, current
         if new.user_id != user_id:
             raise ValueError("a change must keep the user id")
-        await _write(conn, new, now)
+        await _write(tx, new, now)
         return stored_zone, new
 
 
@@ -151,13 +168,18 @@ async def due(db: Database, now: float, limit: int) -> list[Due]:
     return [_due(row) for row in rows]
 
 
-async def interrupted(db: Database) -> list[Due]:
-    """Reminders whose send was in flight when the process stopped (partial index)."""
-    rows = await db.fetchall(
+async def interrupted(db: Database, claimed_before: float | None = None) -> list[Due]:
+    """Reminders marked "sending": at start-up, every one (the process stopped mid-send);
+    while running, those claimed before `claimed_before` (stuck). Partial index walk."""
+    sql = (
         f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone, u.safety_status "
         "FROM reminders r "
         "JOIN users u ON u.user_id = r.user_id WHERE r.sending_at IS NOT NULL"
     )
+    if claimed_before is None:
+        rows = await db.fetchall(sql)
+    else:
+        rows = await db.fetchall(sql + " AND r.sending_at < ?", (claimed_before,))
     return [_due(row) for row in rows]
 
 
@@ -188,19 +210,47 @@ async def advance_many(
     One transaction; rows that changed meanwhile are left alone. Returns rows moved."""
     if not updates:
         return 0
-    async with db.transaction() as conn:
-        cursor = await conn.executemany(
+    async with db.transaction() as tx:
+        return await tx.executemany(
             "UPDATE reminders SET next_due = ?, last_date = ?, snoozed = 0, updated_at = ? "
             "WHERE user_id = ? AND next_due = ? AND sending_at IS NULL",
             [(new_due, day, now, uid, old_due) for uid, old_due, new_due, day in updates],
         )
-        return cursor.rowcount
 
 
 async def turn_off(db: Database, user_id: int, now: float) -> None:
-    """Stop sending (a blocked bot, /reminder off); the time is kept for next time."""
+    """Stop sending (/reminder off); the time is kept for next time."""
     await db.execute(
         "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
-        "paused_until = NULL, updated_at = ? WHERE user_id = ?",
+        "paused_until = NULL, blocked_at = NULL, updated_at = ? WHERE user_id = ?",
         (now, user_id),
     )
+
+
+async def turn_off_blocked(db: Database, user_id: int, now: float) -> bool:
+    """The user blocked the bot: stop sending, and remember why (only a reminder that was
+    on gets the mark, so unblocking never offers one the user had turned off)."""
+    changed = await db.execute(
+        "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
+        "paused_until = NULL, blocked_at = ?, updated_at = ? "
+        "WHERE user_id = ? AND next_due IS NOT NULL",
+        (now, now, user_id),
+    )
+    return changed == 1
+
+
+async def take_blocked_mark(db: Database, user_id: int, now: float) -> Reminder | None:
+    """The reminder a block turned off, once: the mark is cleared in the same transaction,
+    so the "turn it back on?" offer is made at most once per block."""
+    async with db.transaction() as tx:
+        changed = await tx.execute(
+            "UPDATE reminders SET blocked_at = NULL, updated_at = ? "
+            "WHERE user_id = ? AND blocked_at IS NOT NULL AND next_due IS NULL",
+            (now, user_id),
+        )
+        if changed != 1:
+            return None
+        row = await tx.fetchone(
+            f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ?", (user_id,)
+        )
+    return _reminder(row) if row is not None else None

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import aiosqlite
-
-from db.connection import Database
+from db.connection import Database, IntegrityError
 
 _COLUMNS = (
     "status",
@@ -26,9 +24,12 @@ _COLUMNS = (
     "pain_after",
     "ended_at",
 )
+# Every save also sets `announce_due` (NULL unless the timer released a hold) and clears
+# `announcing_at`: a "Release now" still owed is always the one of the latest change.
 _UPDATE = (
     "UPDATE routine_runs SET status = ?, phase = ?, exercise_index = ?, step_index = ?, "
-    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ? "
+    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ?, "
+    "announce_due = ?, announcing_at = NULL "
     "WHERE id = ? AND version = ?"
 )
 
@@ -38,18 +39,14 @@ class AlreadyOpen(Exception):
 
 
 async def create(db: Database, user_id: int, chat_id: int, now: float) -> dict[str, Any]:
-    async with db.transaction() as conn:
-        try:
-            cursor = await conn.execute(
-                "INSERT INTO routine_runs (user_id, chat_id, status, phase, started_at) "
-                "VALUES (?, ?, 'active', 'pain_before', ?)",
-                (user_id, chat_id, now),
-            )
-        except aiosqlite.IntegrityError:
-            raise AlreadyOpen(user_id) from None
-        run_id = cursor.lastrowid
-        async with conn.execute("SELECT * FROM routine_runs WHERE id = ?", (run_id,)) as cur:
-            row = await cur.fetchone()
+    try:
+        row = await db.fetchone(
+            "INSERT INTO routine_runs (user_id, chat_id, status, phase, started_at) "
+            "VALUES (?, ?, 'active', 'pain_before', ?) RETURNING *",
+            (user_id, chat_id, now),
+        )
+    except IntegrityError:
+        raise AlreadyOpen(user_id) from None
     assert row is not None
     return dict(row)
 
@@ -82,17 +79,18 @@ async def save(
     expected_version: int,
     outcome: tuple[int, str, str] | None,
     now: float,
+    announce_due: float | None = None,
 ) -> bool:
     """Write the new state (and the outcome of an exercise that just ended) in one
-    transaction; False if someone else changed the routine first."""
-    params = [row[column] for column in _COLUMNS] + [row["id"], expected_version]
-    async with db.transaction() as conn:
-        cursor = await conn.execute(_UPDATE, params)
-        if cursor.rowcount != 1:
+    transaction; False if someone else changed the routine first. `announce_due`: a
+    "Release now" is owed for this change (the hold timer's release)."""
+    params = [row[column] for column in _COLUMNS] + [announce_due, row["id"], expected_version]
+    async with db.transaction() as tx:
+        if await tx.execute(_UPDATE, params) != 1:
             return False
         if outcome is not None:
             position, exercise_id, result = outcome
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO exercise_results (run_id, position, exercise_id, outcome, "
                 "recorded_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (run_id, position) DO UPDATE SET outcome = excluded.outcome, "
@@ -139,3 +137,82 @@ async def finished_within(db: Database, windows: Mapping[int, tuple[float, float
             if start <= row["ended_at"] < end:
                 found.add(row["user_id"])
     return found
+
+
+async def finished_between(
+    db: Database, user_id: int, start: float, end: float
+) -> list[tuple[float, int | None, int | None]]:
+    """One user's finished routines with `start <= ended_at < end`, oldest first:
+    (ended_at, pain_before, pain_after). Walks the (user_id, ended_at) partial index."""
+    rows = await db.fetchall(
+        "SELECT ended_at, pain_before, pain_after FROM routine_runs "
+        "WHERE status = 'finished' AND user_id = ? AND ended_at >= ? AND ended_at < ? "
+        "ORDER BY ended_at",
+        (user_id, start, end),
+    )
+    return [(row["ended_at"], row["pain_before"], row["pain_after"]) for row in rows]
+
+
+async def last_pains_within(
+    db: Database, windows: Mapping[int, tuple[float, float]]
+) -> dict[int, tuple[int, int]]:
+    """Of these users, the pain before and after of the last routine each finished inside
+    their own [start, end) window (the reminder sweep's "how were they yesterday?" for a
+    whole batch in a few queries, like `finished_within`)."""
+    found: dict[int, tuple[float, int, int]] = {}
+    if not windows:
+        return {}
+    low = min(start for start, _ in windows.values())
+    high = max(end for _, end in windows.values())
+    users = list(windows)
+    for index in range(0, len(users), 500):
+        chunk = users[index : index + 500]
+        # Only the number of `?` placeholders is formatted in; every value is a parameter.
+        placeholders = ", ".join("?" for _ in chunk)
+        rows = await db.fetchall(
+            "SELECT user_id, ended_at, pain_before, pain_after FROM routine_runs "
+            "WHERE status = 'finished' AND pain_before IS NOT NULL AND pain_after IS NOT NULL "
+            f"AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
+            (low, high, *chunk),
+        )
+        for row in rows:
+            uid, ended = row["user_id"], row["ended_at"]
+            start, end = windows[uid]
+            if start <= ended < end and (uid not in found or found[uid][0] < ended):
+                found[uid] = (ended, row["pain_before"], row["pain_after"])
+    return {uid: (before, after) for uid, (_, before, after) in found.items()}
+
+
+async def last_finished_at(db: Database, user_id: int) -> float | None:
+    """When the user last finished a routine (the partial index's last entry), or None."""
+    row = await db.fetchone(
+        "SELECT MAX(ended_at) AS ended_at FROM routine_runs "
+        "WHERE status = 'finished' AND user_id = ?",
+        (user_id,),
+    )
+    return None if row is None or row["ended_at"] is None else float(row["ended_at"])
+
+
+async def claim_announcement(db: Database, run_id: int, now: float) -> bool:
+    """Mark the owed "Release now" as being sent, just before the call: after a crash a
+    claimed one is never sent again (it may have arrived). False if none is owed."""
+    changed = await db.execute(
+        "UPDATE routine_runs SET announcing_at = ? "
+        "WHERE id = ? AND announce_due IS NOT NULL AND announcing_at IS NULL",
+        (now, run_id),
+    )
+    return changed == 1
+
+
+async def announced(db: Database, run_id: int) -> None:
+    """The owed "Release now" is settled (sent, or closed quietly)."""
+    await db.execute(
+        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL WHERE id = ?",
+        (run_id,),
+    )
+
+
+async def owed_announcements(db: Database) -> list[dict[str, Any]]:
+    """Routines whose "Release now" was owed when the process stopped (partial index)."""
+    rows = await db.fetchall("SELECT * FROM routine_runs WHERE announce_due IS NOT NULL")
+    return [dict(row) for row in rows]

@@ -16,6 +16,7 @@ class User:
     chat_id: int
     first_name: str | None
     safety_status: SafetyStatus | None
+    timezone: str | None = None  # an IANA name, set with /timezone
 
 
 async def upsert(
@@ -31,12 +32,15 @@ async def upsert(
 
 async def get(db: Database, user_id: int) -> User | None:
     row = await db.fetchone(
-        "SELECT user_id, chat_id, first_name, safety_status FROM users WHERE user_id = ?",
+        "SELECT user_id, chat_id, first_name, safety_status, timezone FROM users "
+        "WHERE user_id = ?",
         (user_id,),
     )
     if row is None:
         return None
-    return User(row["user_id"], row["chat_id"], row["first_name"], row["safety_status"])
+    return User(
+        row["user_id"], row["chat_id"], row["first_name"], row["safety_status"], row["timezone"]
+    )
 
 
 async def set_safety(db: Database, user_id: int, status: SafetyStatus | None, now: float) -> None:
@@ -47,5 +51,7 @@ async def set_safety(db: Database, user_id: int, status: SafetyStatus | None, no
 
 
 async def forget(db: Database, user_id: int) -> None:
-    """Delete everything stored about a user (tables reference users with ON DELETE CASCADE)."""
+    """Delete everything stored about a user (tables reference users with ON DELETE
+    CASCADE), and make the deleted bytes unreadable in the database files too."""
     await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+    await db.erase_deleted()

@@ -7,13 +7,28 @@ from pathlib import Path
 
 import pytest
 
+from bot import places
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.runtime.deps import BotApp
 
+# Database engines: `database_url` is SQLite unless a test is marked `@both_engines`
+# (tests/pg.py); then it also runs on a throwaway PostgreSQL started once per session.
+pytest_plugins = ["tests.pg"]
+
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_place_data() -> None:
+    """Load the city list, the zone files and the map of zones once per session (about a
+    second, more on a loaded machine), so no test pays it inside its reply timeouts."""
+    places.warm()
+    places.lookup("Berlin")
+    places.lookup("UTC+2")
+    places.zone_at(52.52, 13.40)
 
 
 @pytest.fixture
@@ -28,12 +43,13 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, tmp_path: Path) -> Settings:
+def settings(emulator: BotApiEmulator, tmp_path: Path, database_url: str) -> Settings:
     # Speed 20: a 20 s hold lasts 1 s of real time (the documented BACKCOACH_SPEED setting).
     return Settings(
         token=TEST_TOKEN,
         api_url=emulator.url,
         database_path=tmp_path / "data" / "bot.sqlite3",
+        database_url=database_url,
         speed=20.0,
     )
 

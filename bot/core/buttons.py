@@ -23,9 +23,13 @@ class RoutineTap(StrEnum):
     HURT = "o"
     PAUSE = "p"
     RESUME = "r"
-    STOP = "x"
+    STOP = "x"  # 🛑 Stop: asks "Stop the routine?" first (a slip of the thumb is easy)
     PAIN = "v"  # with a score 0-10
+    # Stop at once: "Stop" on that question, "Not now" on the first pain score, "Stop for
+    # today" after It hurts (answers to a question the screen asks; see the routine view).
+    CONFIRM_STOP = "X"
     # Not state changes: they explain or re-show the current step.
+    KEEP_GOING = "k"  # "Keep going" on the stop question: the step again, in place
     WHY = "w"
     WHY_ALL = "W"  # Why?, pressed on the whole card: the answer keeps the card whole
     SHOW = "c"  # show the current step again, as a new message
@@ -52,6 +56,16 @@ class SafetyChoice(StrEnum):
 @dataclass(frozen=True, slots=True)
 class SafetyButton:
     choice: SafetyChoice
+    # The screen was shown because /routine needed it: "None of these apply" goes on
+    # into the routine.
+    then_routine: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GoOnToday:
+    """The answer to "your pain rose earlier today: still go on?" (gently, or rest)."""
+
+    go_on: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +212,7 @@ ProgressPayload = (
 )
 Payload = (
     RoutineButton
+    | GoOnToday
     | SafetyButton
     | ForgetButton
     | TopicButton

@@ -23,7 +23,8 @@ from bot.core.text import normalise
 
 Level = Literal["urgent", "see_doctor"]
 
-# Telegram messages are at most 4096 characters; anything longer is cut there.
+# Telegram messages are at most 4096 characters; anything longer is cut there, and so is the
+# normalised text (decomposition can expand a character 18 times): a bounded worst case.
 MAX_CHARS = 4096
 
 
@@ -242,7 +243,7 @@ def _repair_typos(normalised: str) -> str:
 
 def detect_red_flag(text: str) -> RedFlag | None:
     """The most urgent red flag mentioned in `text`, or None. Never raises on odd input."""
-    cleaned = _repair_typos(normalise(text[:MAX_CHARS]))
+    cleaned = _repair_typos(normalise(text, limit=MAX_CHARS))
     if not cleaned:
         return None
     cleaned = _BENIGN.sub(" exercise ", cleaned)

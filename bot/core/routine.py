@@ -324,13 +324,17 @@ def _apply(
 
 # -- the summary --------------------------------------------------------------------------
 
-Advice = Literal["pain_rose", "pain_high", "improved", "unchanged"]
+Advice = Literal["pain_rose", "pain_high", "rose_a_little", "improved", "eased", "unchanged"]
+# Advice that means "stop for today": it stays in force for the rest of that local day
+# (a later /routine asks first) and the next day's reminder mentions it.
+STOP_FOR_TODAY: frozenset[Advice] = frozenset({"pain_rose", "pain_high"})
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
     minutes: int
     seconds: int
+    total: int  # exercises in the routine
     done: tuple[str, ...]
     skipped: tuple[str, ...]
     hurt: tuple[str, ...]
@@ -339,17 +343,44 @@ class Summary:
     advice: Advice
 
 
+def is_clear_improvement(before: int, after: int) -> bool:
+    """The change clinicians count as a real improvement on a 0-10 pain scale: a drop of
+    2 points or more, or of 30 % or more from a start of 4 or more (from a low start a
+    single point is a large percentage but within the scale's own noise)."""
+    drop = before - after
+    return drop >= 2 or (before >= 4 and drop > 0 and drop / before >= 0.3)
+
+
 def pain_advice(before: int, after: int) -> Advice:
-    """A rise of 2+ points or a score of 8+ means stop for today; a drop of 2+ points or
-    30 % is the change clinicians treat as a real improvement."""
+    """A rise of 2+ points or a score of 8+ means stop for today; a rise of 1 is said
+    plainly; a drop counts as an improvement only by `is_clear_improvement`."""
     if after - before >= 2:
         return "pain_rose"
     if after >= 8:
         return "pain_high"
-    drop = before - after
-    if drop >= 2 or (before > 0 and drop > 0 and drop / before >= 0.3):
+    if after > before:
+        return "rose_a_little"
+    if is_clear_improvement(before, after):
         return "improved"
+    if after < before:
+        return "eased"
     return "unchanged"
+
+
+def keeps_stop_advice(before: int | None, after: int | None) -> bool:
+    """Did a finished routine end with "stop for today"?"""
+    if before is None or after is None:
+        return False
+    return pain_advice(before, after) in STOP_FOR_TODAY
+
+
+def last_ended(state: RoutineState, plan: Plan) -> str | None:
+    """The name of the last exercise that ended (done, skipped or hurt), if any."""
+    if not state.outcomes:
+        return None
+    names = {e.id: e.name for e in plan.exercises}
+    exercise_id = state.outcomes[-1][0]
+    return names.get(exercise_id, exercise_id)
 
 
 def summarize(state: RoutineState, plan: Plan) -> Summary:
@@ -364,6 +395,7 @@ def summarize(state: RoutineState, plan: Plan) -> Summary:
     return Summary(
         minutes=elapsed // 60,
         seconds=elapsed % 60,
+        total=len(plan.exercises),
         done=named("done"),
         skipped=named("skipped"),
         hurt=named("hurt"),

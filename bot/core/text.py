@@ -21,17 +21,50 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def normalise(text: str) -> str:
+# Unicode compatibility decomposition can expand one character up to 18 times (U+FDFA is
+# a whole Arabic phrase), so a bounded input alone does not bound the work after it.
+_NFKD_CHUNK = 256
+
+
+def normalise(text: str, limit: int | None = None) -> str:
     """Lower-case, accents and apostrophes dropped, everything else non-alphanumeric to spaces.
 
     "Can't do the Glute-Bridge 😩!!" -> "cant do the glute bridge". Letters of other scripts
     are kept (they simply match nothing), so the result is empty only for text with no
     letters or digits at all (emoji, punctuation, whitespace).
+
+    With a `limit`, at most `limit` characters are read and at most `limit` come out (the
+    start of the text), however much decomposition expands them: the callers' regular
+    expressions then have a bounded worst case.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
+    if limit is None:
+        decomposed = unicodedata.normalize("NFKD", text)
+    else:
+        decomposed = _bounded_nfkd(text[:limit], 2 * limit)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if limit is not None:
+        stripped = stripped[:limit]
     lowered = _APOSTROPHES.sub("", stripped.casefold())
+    if limit is not None:
+        lowered = lowered[:limit]
     return _NON_WORD.sub(" ", lowered).strip()
+
+
+def _bounded_nfkd(text: str, limit: int) -> str:
+    """NFKD of the start of `text`, stopping once `limit` characters are out.
+
+    Decomposed a chunk at a time; a chunk border between a letter and its accents only
+    changes the order of combining marks, which `normalise` drops anyway.
+    """
+    parts: list[str] = []
+    total = 0
+    for start in range(0, len(text), _NFKD_CHUNK):
+        part = unicodedata.normalize("NFKD", text[start : start + _NFKD_CHUNK])
+        parts.append(part)
+        total += len(part)
+        if total >= limit:
+            break
+    return "".join(parts)[:limit]
 
 
 def utf16_len(text: str) -> int:

@@ -4,15 +4,23 @@ It answers the methods the bot calls the way Telegram does, errors included ("me
 not modified", "message is too long", "message to edit not found", 403 for a user who
 blocked the bot, 429 with `retry_after` under flood), stores what the bot sends as
 events a driver can wait for, and feeds updates to `getUpdates`.
+
+Photos, animations and documents arrive as multipart uploads or as a `file_id` string,
+as with the real server: uploads get a `file_id`/`file_unique_id` back (photos a list of
+sizes), size limits apply, an unknown or rejected `file_id` is a 400, and every media send
+is logged in `media_sends` (uploaded or by `file_id`) so tests can check reuse.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
+import io
 import itertools
 import json
 import re
+import struct
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
@@ -33,11 +41,26 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+# The Bot API's upload limits: 10 MB for a photo, 50 MB for anything else.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = 50 * 1024 * 1024
+BAD_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
+MediaKind = Literal["photo", "animation", "document"]
 _ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "span", "tg-spoiler", "blockquote", "tg-emoji",
 }  # fmt: skip
+
+
+def chat_object(chat_id: int) -> dict[str, Any]:
+    """A chat as Telegram describes it: a private chat has its user's (positive) id, a
+    group a negative one, a supergroup or channel one that starts with -100."""
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": f"Group {-chat_id}"}
 
 
 class ApiError(Exception):
@@ -46,6 +69,68 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file part of a multipart request."""
+
+    data: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+
+@dataclass
+class StoredFile:
+    """A file the bot uploaded, as the emulator keeps it."""
+
+    file_id: str
+    file_unique_id: str
+    kind: MediaKind
+    data: bytes
+    filename: str | None = None
+    mime_type: str | None = None
+    width: int = 0
+    height: int = 0
+    duration: int = 0
+    # Photos: the sizes Telegram would offer, (file_id, file_unique_id, width, height).
+    sizes: list[tuple[str, str, int, int]] = field(default_factory=list)
+
+    def to_api(self) -> Any:
+        base: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+        }
+        if self.kind == "photo":
+            return [
+                {"file_id": fid, "file_unique_id": uid, "width": w, "height": h,
+                 "file_size": len(self.data)}
+                for fid, uid, w, h in self.sizes
+            ]  # fmt: skip
+        named = {
+            **base,
+            **({"file_name": self.filename} if self.filename else {}),
+            **({"mime_type": self.mime_type} if self.mime_type else {}),
+        }
+        if self.kind == "animation":
+            return {**named, "width": self.width, "height": self.height,
+                    "duration": self.duration}  # fmt: skip
+        return named
+
+
+@dataclass(frozen=True)
+class MediaSend:
+    """One sendPhoto/sendAnimation/sendDocument that succeeded."""
+
+    method: str
+    chat_id: int
+    kind: MediaKind
+    # True for a multipart upload, False for a send by `file_id`.
+    uploaded: bool
+    file_id: str
+    size: int
+    message_id: int
 
 
 @dataclass
@@ -63,6 +148,9 @@ class StoredMessage:
     media: bytes | None = None
     edits: int = 0
     history: list[str] = field(default_factory=list)
+    # The file behind a photo, animation or document, and whether this send uploaded it.
+    stored_file: StoredFile | None = None
+    uploaded: bool = False
 
     @property
     def plain(self) -> str:
@@ -73,7 +161,9 @@ class StoredMessage:
 
     @property
     def file_id(self) -> str:
-        """The id the emulator gives this message's photo or animation."""
+        """The `file_id` of this message's photo, animation or document."""
+        if self.stored_file is not None:
+            return self.stored_file.file_id
         return f"{self.kind}-{self.chat_id}-{self.message_id}"
 
     @property
@@ -91,7 +181,7 @@ class StoredMessage:
         result: dict[str, Any] = {
             "message_id": self.message_id,
             "date": self.date,
-            "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
+            "chat": chat_object(self.chat_id),
         }
         if self.from_bot:
             result["from"] = BOT_USER
@@ -102,15 +192,14 @@ class StoredMessage:
                 result["caption"] = self.plain
             # What Telegram answers for a sent photo or animation: the file_id lets the bot
             # send the same file again without uploading it.
-            file = {
-                "file_id": self.file_id,
-                "file_unique_id": self.file_id,
-                "file_size": len(self.media or b""),
-            }
-            if self.kind == "photo":
-                result["photo"] = [{**file, "width": 640, "height": 480}]
-            elif self.kind == "animation":
-                result["animation"] = {**file, "width": 640, "height": 480, "duration": 1}
+            if self.stored_file is not None:
+                result[self.kind] = self.stored_file.to_api()
+                if self.kind == "animation":
+                    # Telegram also gives an animation as a document.
+                    result["document"] = {
+                        k: v for k, v in self.stored_file.to_api().items()
+                        if k not in ("width", "height", "duration")
+                    }  # fmt: skip
         if self.edits:
             result["edit_date"] = self.date
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
@@ -193,7 +282,13 @@ class BotApiEmulator:
         self.answer_attempts: Counter[str] = Counter()
         self.blocked_chats: set[int] = set()
         self.throttled: int = 0
+        # Downloadable files by path (getFile's file_path), as /file/bot<token>/<path>.
         self.files: dict[str, bytes] = {}
+        # Uploaded files by every file_id Telegram would accept for them.
+        self.uploads: dict[str, StoredFile] = {}
+        self.media_sends: list[MediaSend] = []
+        self.rejected_file_ids: set[str] = set()
+        self._file_ids = itertools.count(1)
         self._faults: list[tuple[str, Callable[[dict[str, Any]], bool], ApiError | None, int]] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -205,6 +300,10 @@ class BotApiEmulator:
         self._send_times: deque[float] = deque()
         self._chat_send_times: dict[int, deque[float]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
+        # Set by `stop()`: open long polls answer at once instead of running out their
+        # timeout (a stopped bot has already cancelled its request; without this the
+        # server's shutdown would wait for it, up to the whole poll timeout).
+        self._closing = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -213,6 +312,7 @@ class BotApiEmulator:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
+        self._closing = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._handle_file)
@@ -226,6 +326,9 @@ class BotApiEmulator:
             self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -234,6 +337,8 @@ class BotApiEmulator:
 
     async def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        if not self._wanted(update):
+            return update_id  # the bot did not ask for this kind: Telegram never sends it
         self._updates.append({"update_id": update_id, **update})
         async with self._changed:
             self._changed.notify_all()
@@ -266,6 +371,19 @@ class BotApiEmulator:
         """Make the next `times` calls of `method` fail with `error`, or drop the
         connection when `error` is None (a network fault)."""
         self._faults.append((method, when, error, times))
+
+    def reject_file_id(self, file_id: str) -> None:
+        """From now on a send by this `file_id` fails as an expired or foreign id does
+        ("wrong file identifier"), so a test can check that the bot uploads again."""
+        self.rejected_file_ids.add(file_id)
+
+    def uploaded(self, chat_id: int | None = None) -> list[MediaSend]:
+        """Media sends that uploaded a file (optionally in one chat)."""
+        return [m for m in self.media_sends if m.uploaded and chat_id in (None, m.chat_id)]
+
+    def sent_by_file_id(self, chat_id: int | None = None) -> list[MediaSend]:
+        """Media sends that reused a `file_id` (optionally in one chat)."""
+        return [m for m in self.media_sends if not m.uploaded and chat_id in (None, m.chat_id)]
 
     async def wait_for(
         self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 5.0
@@ -312,7 +430,9 @@ class BotApiEmulator:
         if request.method == "POST":
             form = await request.post()
             for key, value in form.items():
-                if hasattr(value, "file"):
+                if isinstance(value, web.FileField):
+                    params[key] = Upload(value.file.read(), value.filename, value.content_type)
+                elif hasattr(value, "file"):
                     params[key] = value.file.read()
                 else:
                     params[key] = _decode(key, str(value))
@@ -420,7 +540,7 @@ class BotApiEmulator:
         visible = check_html(text) if parse_mode and parse_mode.upper() == "HTML" else text
         if not visible.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        limit = MAX_TEXT if key == "text" else 1024
+        limit = MAX_TEXT if key == "text" else MAX_CAPTION
         if len(visible) > limit:
             raise ApiError(400, "Bad Request: message is too long")
         return text, parse_mode
@@ -450,7 +570,20 @@ class BotApiEmulator:
     async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
         return self.commands
 
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        """Is `update` of a kind the bot asked for in `allowed_updates`?"""
+        allowed = getattr(self, "allowed_updates", None)
+        return allowed is None or any(kind in update for kind in allowed)
+
+    def _remember_allowed(self, params: dict[str, Any]) -> None:
+        """`allowed_updates` holds until a getUpdates call names other kinds (as Telegram
+        does); updates of other kinds are not even queued."""
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:
+            self.allowed_updates: list[str] | None = [str(kind) for kind in allowed]
+
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        self._remember_allowed(params)
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
@@ -458,7 +591,7 @@ class BotApiEmulator:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = asyncio.get_running_loop().time() + timeout
         async with self._changed:
-            while not self._updates:
+            while not self._updates and not self._closing:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break
@@ -479,10 +612,11 @@ class BotApiEmulator:
         chat_id = self._chat(params)
         text, parse_mode = self._text(params, text_key)
         markup = self._markup(params)
+        stored: StoredFile | None = None
+        uploaded = False
+        if media_key is not None:
+            stored, uploaded = self._media(params, media_key, kind)  # type: ignore[arg-type]
         self._check_flood(chat_id)
-        media = params.get(media_key) if media_key else None
-        if isinstance(media, str) and media in self.files:
-            media = self.files[media]  # sent again by file_id
         message = StoredMessage(
             chat_id=chat_id,
             message_id=next(self._message_ids[chat_id]),
@@ -492,13 +626,84 @@ class BotApiEmulator:
             parse_mode=parse_mode,
             reply_markup=markup,
             kind=kind,
-            media=media if isinstance(media, bytes) else None,
+            media=stored.data if stored is not None else None,
+            stored_file=stored,
+            uploaded=uploaded,
         )
         self.messages[(chat_id, message.message_id)] = message
-        if message.media is not None:
-            self.files[message.file_id] = message.media
+        if stored is not None:
+            self.media_sends.append(
+                MediaSend(
+                    method=f"send{kind.capitalize()}",
+                    chat_id=chat_id,
+                    kind=stored.kind,
+                    uploaded=uploaded,
+                    file_id=stored.file_id,
+                    size=len(stored.data),
+                    message_id=message.message_id,
+                )
+            )
         await self._record("send", chat_id, message=message, text=message.plain)
         return message.to_api()
+
+    def _media(
+        self, params: dict[str, Any], key: str, kind: MediaKind, value: Any = None
+    ) -> tuple[StoredFile, bool]:
+        """The file a send names: a fresh upload (stored, given ids) or a known file_id."""
+        value = params.get(key) if value is None else value
+        if isinstance(value, bytes):
+            value = Upload(value)
+        if isinstance(value, Upload):
+            limit = MAX_PHOTO_BYTES if kind == "photo" else MAX_FILE_BYTES
+            if len(value.data) > limit:
+                if kind == "photo":
+                    raise ApiError(400, "Bad Request: file is too big")
+                raise ApiError(413, "Request Entity Too Large")
+            if not value.data:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            return self._store(value, kind), True
+        if isinstance(value, str) and value:
+            if value in self.rejected_file_ids or value not in self.uploads:
+                raise ApiError(400, BAD_FILE_ID)
+            return self.uploads[value], False
+        raise ApiError(400, f"Bad Request: there is no {key} in the request")
+
+    def _store(self, upload: Upload, kind: MediaKind) -> StoredFile:
+        number = next(self._file_ids)
+        digest = hashlib.sha256(upload.data).hexdigest()
+        prefix = {"photo": "AgAC", "animation": "CgAC", "document": "BQAC"}[kind]
+        file_id = f"{prefix}{number:06d}{digest[:24]}"
+        unique = f"AQAD{digest[:12]}"
+        width, height, duration = _dimensions(upload.data)
+        if kind == "photo" and not width:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        stored = StoredFile(
+            file_id=file_id,
+            file_unique_id=unique,
+            kind=kind,
+            data=upload.data,
+            filename=upload.filename,
+            mime_type=upload.content_type,
+            width=width,
+            height=height,
+            duration=duration,
+        )
+        if kind == "photo":
+            # Like Telegram: a few sizes, the largest no wider than 1280 px; each size has
+            # its own ids and any of them sends the photo again.
+            for index, side in enumerate((90, 320, 800, 1280)):
+                scale = min(1.0, side / max(width, height))
+                size = (round(width * scale), round(height * scale))
+                if stored.sizes and size == stored.sizes[-1][2:]:
+                    continue
+                stored.sizes.append(
+                    (f"{file_id}_{index}", f"{unique}{index}", size[0], size[1])
+                )
+            for size_id, *_ in stored.sizes:
+                self.uploads[size_id] = stored
+            stored.file_id = stored.sizes[-1][0]
+        self.uploads[stored.file_id] = stored
+        return stored
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         return await self._send(params, kind="text", text_key="text", media_key=None)
@@ -508,6 +713,23 @@ class BotApiEmulator:
 
     async def _m_sendAnimation(self, params: dict[str, Any]) -> Any:
         return await self._send(params, kind="animation", text_key="caption", media_key="animation")
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return await self._send(params, kind="document", text_key="caption", media_key="document")
+
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id") or "")
+        stored = self.uploads.get(file_id)
+        if stored is None or file_id in self.rejected_file_ids:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path = f"{stored.kind}s/file_{stored.file_unique_id}"
+        self.files[path] = stored.data
+        return {
+            "file_id": file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": path,
+        }
 
     def _existing(self, params: dict[str, Any]) -> StoredMessage:
         chat_id = self._chat(params)
@@ -546,9 +768,61 @@ class BotApiEmulator:
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
         message = self._existing(params)
+        if message.kind != "text":
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
         text, parse_mode = self._text(params)
         markup = self._markup(params)
         return await self._edit(message, text, parse_mode, markup, True)
+
+    async def _m_editMessageCaption(self, params: dict[str, Any]) -> Any:
+        message = self._existing(params)
+        if message.kind == "text":
+            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
+        caption, parse_mode = self._text(params, "caption")
+        markup = self._markup(params)
+        return await self._edit(message, caption, parse_mode, markup, True)
+
+    async def _m_editMessageMedia(self, params: dict[str, Any]) -> Any:
+        """Swap a picture message's file (e.g. the twist's mirror for the second side)."""
+        message = self._existing(params)
+        if message.kind == "text":
+            raise ApiError(400, "Bad Request: there is no media in the message to edit")
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError:
+                media = None
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "animation",
+                                                                      "document"):  # fmt: skip
+            raise ApiError(400, "Bad Request: can't parse InputMedia")
+        kind: MediaKind = media["type"]
+        ref = str(media.get("media") or "")
+        attached = ref.startswith("attach://")
+        value: Any = params.get(ref.removeprefix("attach://")) if attached else ref
+        stored, uploaded = self._media(params, "media", kind, value)
+        caption, parse_mode = self._text(
+            {"caption": media.get("caption"), "parse_mode": media.get("parse_mode")}, "caption"
+        )
+        markup = self._markup(params)
+        message.history.append(message.plain)
+        message.kind, message.media, message.stored_file = kind, stored.data, stored
+        message.uploaded = uploaded
+        message.text, message.parse_mode, message.reply_markup = caption, parse_mode, markup
+        message.edits += 1
+        self.media_sends.append(
+            MediaSend(
+                method="editMessageMedia",
+                chat_id=message.chat_id,
+                kind=kind,
+                uploaded=uploaded,
+                file_id=stored.file_id,
+                size=len(stored.data),
+                message_id=message.message_id,
+            )
+        )
+        await self._record("edit", message.chat_id, message=message, text=message.plain)
+        return message.to_api()
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         message = self._existing(params)
@@ -578,49 +852,6 @@ class BotApiEmulator:
         return True
 
 
-    # -- documents and media edits (issue 12: /export and the /progress chart switch) ------
-    # The minimum /export and the chart switch need. The `pictures` branch brings full
-    # multipart handling (file ids, size limits, `media_sends`); when it lands, its
-    # sendDocument replaces this one.
-
-    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
-        return await self._send(params, kind="document", text_key="caption", media_key="document")
-
-    async def _m_editMessageMedia(self, params: dict[str, Any]) -> Any:
-        """Replace a photo (or other media) message's file and caption, as the Bot API
-        does: the new file comes as `attach://<part>` in the `media` JSON, or a file id."""
-        message = self._existing(params)
-        if message.kind == "text":
-            raise ApiError(400, "Bad Request: there is no media in the message to edit")
-        media = params.get("media")
-        if isinstance(media, str):
-            try:
-                media = json.loads(media)
-            except ValueError:
-                media = None
-        if not isinstance(media, dict) or media.get("type") != message.kind:
-            raise ApiError(400, "Bad Request: can't parse InputMedia JSON object")
-        source = str(media.get("media", ""))
-        data: Any = None
-        if source.startswith("attach://"):
-            data = params.get(source.removeprefix("attach://"))
-        elif source in self.files:
-            data = self.files[source]
-        if not isinstance(data, bytes) or not data:
-            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
-        caption, parse_mode = self._text(
-            {"caption": media.get("caption"), "parse_mode": media.get("parse_mode")}, "caption"
-        )
-        markup = self._markup(params)
-        message.history.append(message.plain)
-        message.text, message.parse_mode, message.reply_markup = caption, parse_mode, markup
-        message.media = data
-        self.files[message.file_id] = data
-        message.edits += 1
-        await self._record("edit", message.chat_id, message=message, text=message.plain)
-        return message.to_api()
-
-
 _JSON_KEYS = {
     "reply_markup", "commands", "scope", "entities", "caption_entities",
     "link_preview_options", "reply_parameters", "allowed_updates",
@@ -636,3 +867,33 @@ def _decode(key: str, value: str) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _dimensions(data: bytes) -> tuple[int, int, int]:
+    """Width, height and whole seconds of an image or MP4 (0s when unknown)."""
+    if data[4:8] == b"ftyp":
+        return _mp4_dimensions(data)
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            frames = getattr(image, "n_frames", 1)
+            millis = int(image.info.get("duration", 0)) * frames
+            return image.width, image.height, millis // 1000
+    except Exception:  # not an image Pillow knows: a document
+        return 0, 0, 0
+
+
+def _mp4_dimensions(data: bytes) -> tuple[int, int, int]:
+    width = height = seconds = 0
+    at = data.find(b"tkhd")
+    if at > 0:
+        version = data[at + 4]
+        offset = at + (92 if version == 1 else 80)
+        if offset + 8 <= len(data):
+            width, height = (v >> 16 for v in struct.unpack(">II", data[offset : offset + 8]))
+    at = data.find(b"mvhd")
+    if at > 0 and data[at + 4] == 0 and at + 24 <= len(data):
+        timescale, duration = struct.unpack(">II", data[at + 16 : at + 24])
+        seconds = round(duration / timescale) if timescale else 0
+    return width, height, seconds

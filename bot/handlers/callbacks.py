@@ -6,10 +6,10 @@ button is built. `decode` never raises: forged, truncated or out-of-range data i
 `Unknown`, so a handler never sees a half-parsed press.
 
 Wire formats (kept stable so buttons on old messages keep working after a deploy):
-`r:<run>:<version>:<tap>[score]`, `s:<choice>`, `f:yes|no`, `q:<topic>`, `m:…` reminders,
-`z:ask|set:<zone>`, and for progress (issue 12) `p:14|30`, `p:goal[:<n>]`,
-`d:<run>:<exercise index>:e|r|h` (the dose tap), `c:on|off`, `c:w:<hhmm>`,
-`c:<yyyymmdd>:<score>` (the morning check-in).
+`r:<run>:<version>:<tap>[score]`, `g:on|rest`, `s:<choice>[:r]`, `f:yes|no`, `q:<topic>`,
+`m:…` reminders, `z:ask|set:<zone>`, and for progress (issue 12) `p:14|30`,
+`p:goal[:<n>]`, `d:<run>:<exercise index>:e|r|h` (the dose tap), `c:on|off`,
+`c:w:<hhmm>`, `c:<yyyymmdd>:<score>` (the morning check-in).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bot.core.buttons import (
     Felt,
     ForgetButton,
     GoalButton,
+    GoOnToday,
     Pause,
     Payload,
     PickDays,
@@ -77,8 +78,10 @@ def _encode(payload: Payload) -> str:
         case RoutineButton(run_id, version, tap, value):
             score = "" if value is None else str(value)
             return f"r:{run_id}:{version}:{tap.value}{score}"
-        case SafetyButton(choice):
-            return f"s:{choice.value}"
+        case GoOnToday(go_on):
+            return "g:on" if go_on else "g:rest"
+        case SafetyButton(choice, then_routine):
+            return f"s:{choice.value}" + (":r" if then_routine else "")
         case ForgetButton(confirm):
             return "f:yes" if confirm else "f:no"
         case TopicButton(topic_id):
@@ -217,9 +220,11 @@ def decode(data: object) -> Payload:
     head = parts[0]
     if head == "r":
         return _routine(parts)
-    if head == "s" and len(parts) == 2:
+    if head == "g" and len(parts) == 2 and parts[1] in ("on", "rest"):
+        return GoOnToday(parts[1] == "on")
+    if head == "s" and (len(parts) == 2 or parts[2:] == ["r"]):
         try:
-            return SafetyButton(SafetyChoice(parts[1]))
+            return SafetyButton(SafetyChoice(parts[1]), then_routine=len(parts) == 3)
         except ValueError:
             return Unknown()
     if head == "f" and len(parts) == 2 and parts[1] in ("yes", "no"):

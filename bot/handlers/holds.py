@@ -11,19 +11,21 @@ import logging
 from typing import Any
 
 from telegram import Message
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
-from bot.core.routine import Action, RoutineState, Status, Transition
+from bot.core.routine import Action, Plan, RoutineState, Status, Step, Transition
 from bot.handlers.callbacks import markup
 from bot.handlers.messages import current_screen, edit, send
 from bot.runtime.deps import BotApp, BotContext
+from bot.services.routine import OwedRelease
 from bot.views import routine as view
 
 log = logging.getLogger(__name__)
 
 
-def arm(context: BotContext, state: RoutineState, countdown_id: int) -> None:
-    """Schedule "release now" at the hold's end, and the countdown edits before it."""
+def arm(context: BotContext, state: RoutineState, countdown_id: int, *, ticks: bool = True) -> None:
+    """Schedule "release now" at the hold's end, and (with `ticks`) the countdown edits
+    before it; without them the message can show something else until the release."""
     deps = context.deps
     assert state.hold_ends_at is not None and context.job_queue is not None
     deps.holds.arm(
@@ -33,7 +35,7 @@ def arm(context: BotContext, state: RoutineState, countdown_id: int) -> None:
         ends_at=state.hold_ends_at,
         hold_seconds=state.step(deps.routines.plan_of(state)).seconds,
         release=on_hold_end,
-        tick=on_tick,
+        tick=on_tick if ticks else None,
         data={"run_id": state.run_id, "ends_at": state.hold_ends_at, "message_id": countdown_id},
     )
 
@@ -77,7 +79,8 @@ async def on_tick(context: BotContext) -> None:
 
 
 async def on_hold_end(context: BotContext) -> None:
-    """The hold's timer fired: save the release, then a NEW message so the phone rings."""
+    """The hold's timer fired: save the release, with a "Release now" owed in the same
+    transaction, then announce it as a NEW message so the phone rings."""
     job = context.job
     assert job is not None
     data: dict[str, Any] = job.data  # type: ignore[assignment]
@@ -86,28 +89,68 @@ async def on_hold_end(context: BotContext) -> None:
     state = await deps.routines.load(data["run_id"])
     if state is None or not _still_running(state, data):
         return
-    result = await deps.routines.perform(state, Action.RELEASE)
+    result = await deps.routines.perform(state, Action.RELEASE, announce=True)
     if not isinstance(result, Transition):
         return
-    step = state.step(deps.routines.plan_of(state))
+    await announce_release(context, result.state, data["message_id"])
+
+
+def _held_step(released: RoutineState, plan: Plan) -> Step:
+    """The hold a release ended (releasing one side moves on to the next side's step)."""
+    index = released.step_index if released.held else released.step_index - 1
+    return plan.steps[released.exercise_index][index]
+
+
+async def announce_release(
+    context: BotContext, released: RoutineState, countdown_id: int | None
+) -> None:
+    """Close the countdown and send the owed "Release now", once: the claim is committed
+    before the call, so a crash during it never leads to a second one after a restart."""
+    deps = context.deps
+    if countdown_id is not None:
+        try:
+            await context.bot.edit_message_text(
+                view.hold_over(_held_step(released, deps.routines.plan_of(released)), early=False),
+                chat_id=released.chat_id,
+                message_id=countdown_id,
+            )
+        except TelegramError as exc:  # the countdown is cosmetic: never lose the release
+            log.debug("countdown close skipped: %s", exc)
+    if not await deps.routines.claim_announcement(released.run_id):
+        return
     try:
-        await context.bot.edit_message_text(
-            view.hold_over(step, early=False), chat_id=state.chat_id, message_id=data["message_id"]
-        )
-    except BadRequest as exc:
-        log.debug("countdown close skipped: %s", exc)
-    await send(context, result.state, view.release(result.state, deps.routines.plan_of(state)))
+        await send(context, released, view.release(released, deps.routines.plan_of(released)))
+    finally:
+        await deps.routines.announced(released.run_id)
 
 
 async def restore_holds(app: BotApp) -> None:
-    """After a restart: re-arm holds still running; close those that ended while we were
-    down without a late "release now" (the user sees the step when they come back)."""
+    """After a restart: settle the "Release now" messages a crash left owed, re-arm holds
+    still running, and close those that ended while we were down without a late
+    "release now" (the user sees the step when they come back)."""
     context = BotContext(app)
+    for owed in await context.deps.routines.owed_releases():
+        try:
+            await _settle_release(context, owed)
+        except Exception:  # one broken routine must not keep the bot from starting
+            log.exception("routine %s: could not settle its release", owed.state.run_id)
     for state in await context.deps.routines.holding():
         try:
             await _restore_hold(context, state)
         except Exception:  # one broken routine must not keep the bot from starting
             log.exception("routine %s: could not restore its hold", state.run_id)
+
+
+async def _settle_release(context: BotContext, owed: OwedRelease) -> None:
+    state = owed.state
+    if owed.announce:
+        log.info("routine %s: announcing a release a restart interrupted", state.run_id)
+        # The routine's live message is still the countdown: the release never went out.
+        await announce_release(context, state, state.message_id)
+        return
+    log.info("routine %s: a release a restart interrupted is closed quietly", state.run_id)
+    await _close_quietly(context, state, state.message_id)
+    await context.deps.routines.announced(state.run_id)
 
 
 async def _restore_hold(context: BotContext, state: RoutineState) -> None:
@@ -120,16 +163,22 @@ async def _restore_hold(context: BotContext, state: RoutineState) -> None:
     if not isinstance(result, Transition):
         return
     log.info("routine %s: a hold ended while the bot was down", state.run_id)
-    # Quietly turn the countdown into the next step: an edit, so no late notification.
-    if state.message_id is not None:
-        new = result.state
-        screen = view.exercise_step(new, deps.routines.plan_of(new))
-        try:
-            await context.bot.edit_message_text(
-                screen.text,
-                chat_id=state.chat_id,
-                message_id=state.message_id,
-                reply_markup=markup(screen.rows),
-            )
-        except BadRequest as exc:
-            log.info("routine %s: could not update the countdown (%s)", state.run_id, exc)
+    await _close_quietly(context, result.state, state.message_id)
+
+
+async def _close_quietly(
+    context: BotContext, released: RoutineState, message_id: int | None
+) -> None:
+    """Turn the countdown into the finished step: an edit, so no late notification."""
+    if message_id is None:
+        return
+    screen = view.exercise_step(released, context.deps.routines.plan_of(released))
+    try:
+        await context.bot.edit_message_text(
+            screen.text,
+            chat_id=released.chat_id,
+            message_id=message_id,
+            reply_markup=markup(screen.rows),
+        )
+    except BadRequest as exc:
+        log.info("routine %s: could not update the countdown (%s)", released.run_id, exc)

@@ -20,7 +20,7 @@ from bot.core.text import esc, split_for_telegram
 from bot.handlers import progress, routine
 from bot.handlers.callbacks import decode, markup
 from bot.handlers.common import remember_user
-from bot.handlers.safety import send_safety_screen
+from bot.handlers.gate import send_safety_screen
 from bot.runtime.deps import BotContext
 from bot.services.users import Profile
 from bot.views import safety as safety_view
@@ -57,13 +57,6 @@ def where_in_routine(state: RoutineState, context: BotContext) -> str:
         f"Your routine is still at {esc(state.exercise(plan).name)}, step {step.number} of "
         f"{step.total}: the buttons above still work."
     )
-
-
-async def on_text(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    user = await remember_user(update, context)
-    if message is not None and user is not None:
-        await respond(context, user, message.text or "")
 
 
 async def ask(update: Update, context: BotContext) -> None:

@@ -1,6 +1,11 @@
 """/routine, /cancel and the routine's buttons: load the state, apply the core's state
 machine (through the routine service), and show the result. Timed holds are
-`bot.handlers.holds`."""
+`bot.handlers.holds`.
+
+🛑 Stop asks once ("Stop the routine?"); its answer, "Not now" and "Stop for today" stop
+at once (see `bot.views.routine`). Stop and Start over are intents that do not depend on
+the step, so they apply even from a button drawn for an earlier version.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,18 @@ import logging
 
 from telegram import CallbackQuery, Message, Update
 
-from bot.core.buttons import RoutineButton, RoutineTap
+from bot.core.buttons import GoOnToday, RoutineButton, RoutineTap
 from bot.core.routine import Action, Phase, Rejected, RoutineState, Transition, summarize
 from bot.core.safety import may_exercise, routine_gate
 from bot.core.text import esc
 from bot.handlers.callbacks import decode, markup
-from bot.handlers.common import query_message, remember_user
+from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
+from bot.handlers.gate import refuse_if_unsafe, send_safety_screen
 from bot.handlers.holds import arm, redraw
 from bot.handlers.messages import edit, send, strip, strip_buttons
 from bot.handlers.progress import offer_feedback
-from bot.handlers.safety import refuse_if_unsafe, send_safety_screen
 from bot.runtime.deps import BotContext
+from bot.services.users import Profile
 from bot.views import progress as progress_view
 from bot.views import routine as view
 from bot.views import safety as safety_view
@@ -27,30 +33,80 @@ from bot.views.screen import Screen
 log = logging.getLogger(__name__)
 
 # Buttons that move a routine forward need a cleared safety screen; these never do.
-_ALWAYS_ALLOWED = {RoutineTap.STOP, RoutineTap.PAUSE, RoutineTap.WHY, RoutineTap.WHY_ALL}
-# The taps that are state changes, as the core's actions.
-_ACTIONS = {tap: Action(tap.value) for tap in RoutineTap if tap.value in {a.value for a in Action}}
+_ALWAYS_ALLOWED = {
+    RoutineTap.STOP,
+    RoutineTap.CONFIRM_STOP,
+    RoutineTap.KEEP_GOING,
+    RoutineTap.PAUSE,
+    RoutineTap.WHY,
+    RoutineTap.WHY_ALL,
+}
+# The taps that are state changes, as the core's actions (🛑 Stop itself only asks).
+_ACTIONS = {
+    RoutineTap.NEXT: Action.NEXT,
+    RoutineTap.SHOW_ALL: Action.SHOW_ALL,
+    RoutineTap.START_HOLD: Action.START_HOLD,
+    RoutineTap.RELEASE: Action.RELEASE,
+    RoutineTap.SKIP: Action.SKIP,
+    RoutineTap.HURT: Action.HURT,
+    RoutineTap.PAUSE: Action.PAUSE,
+    RoutineTap.RESUME: Action.RESUME,
+    RoutineTap.CONFIRM_STOP: Action.STOP,
+    RoutineTap.PAIN: Action.PAIN,
+}
+# Intents that do not depend on the step: they apply from an older button too.
+_ANY_VERSION = {RoutineTap.CONFIRM_STOP, RoutineTap.RESTART}
 
 
 async def start_routine(update: Update, context: BotContext) -> None:
     """/routine (also the reminder's "Start routine" button): begin, or offer to resume."""
     user = await remember_user(update, context)
-    if user is None:
-        return
+    if user is not None:
+        await offer_or_begin(context, user)
+
+
+async def offer_or_begin(context: BotContext, user: Profile) -> None:
+    """The safety check first (and back here when it clears), then the open routine's
+    resume offer, then today's "stop for today" advice if it is in force, then a start."""
     deps = context.deps
-    if await refuse_if_unsafe(context, user.chat_id, routine_gate(user.safety)):
+    if await refuse_if_unsafe(context, user.chat_id, routine_gate(user.safety), then_routine=True):
         return
     state = await deps.routines.load_open(user.user_id)
     if state is not None:
         # Not live: the routine's own message keeps its buttons (and a hold its countdown).
         await send(context, state, view.resume_offer(state, deps.plan), live=False)
         return
+    earlier = await deps.routines.stop_advice_today(user.user_id, user.zone)
+    if earlier is not None:
+        await send_screen(context, user.chat_id, view.caution_today(deps.content.safety, *earlier))
+        return
     await begin(context, user.user_id, user.chat_id)
 
 
-async def begin(context: BotContext, user_id: int, chat_id: int) -> None:
+async def on_go_on_today(update: Update, context: BotContext) -> None:
+    """The answer to "your pain rose earlier today: still go on?"."""
+    query = update.callback_query
+    user = await remember_user(update, context)
+    if query is None or user is None:
+        return
+    payload = decode(query.data)
+    message = query_message(update)
+    await query.answer()
+    if not isinstance(payload, GoOnToday) or not payload.go_on:
+        screen = view.rest_today(context.deps.content.safety)
+        await edit_or_send(message, user.chat_id, context, screen)
+        return
+    if message is not None:
+        await strip(context, message)
+    if await refuse_if_unsafe(context, user.chat_id, routine_gate(user.safety), then_routine=True):
+        return
+    await begin(context, user.user_id, user.chat_id, gentle=True)
+
+
+async def begin(context: BotContext, user_id: int, chat_id: int, *, gentle: bool = False) -> None:
+    """A new routine (`gentle`: every dose at the low end, and the card says so)."""
     deps = context.deps
-    state, new = await deps.routines.begin(user_id, chat_id)
+    state, new = await deps.routines.begin(user_id, chat_id, gentle=gentle)
     if new:
         await send(context, state, view.pain_prompt(state, before=True))
     else:
@@ -88,7 +144,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     message = query_message(update)
     tap = payload.tap
-    if payload.version != state.version:
+    if payload.version != state.version and tap not in _ANY_VERSION:
         await stale_press(query, context, state, payload.version, message)
         return
     if tap not in _ALWAYS_ALLOWED:
@@ -108,6 +164,18 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await strip(context, message)
         await redraw(context, state, None)
+        return
+    if tap is RoutineTap.STOP:
+        # Ask once. A running hold keeps running, but its countdown edits wait, so they
+        # do not overwrite the question (its release still comes on time).
+        await query.answer()
+        shown = await edit(context, message, state, view.confirm_stop(state))
+        if state.holding:
+            arm(context, state, shown.message_id, ticks=False)
+        return
+    if tap is RoutineTap.KEEP_GOING:
+        await query.answer()
+        await redraw(context, state, message)
         return
     if tap is RoutineTap.RESTART:
         await query.answer("Starting over.")

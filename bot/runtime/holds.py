@@ -48,19 +48,19 @@ class HoldTimers:
         ends_at: float,
         hold_seconds: int,
         release: JobCallback,
-        tick: JobCallback,
+        tick: JobCallback | None,
         data: Any,
     ) -> None:
         """Schedule the release at `ends_at` (a Unix instant) and a countdown tick every
-        `COUNTDOWN_EVERY` seconds of a `hold_seconds` hold; each tick's data is
-        `(data, seconds left to show)`."""
+        `COUNTDOWN_EVERY` seconds of a `hold_seconds` hold (none when `tick` is None);
+        each tick's data is `(data, seconds left to show)`."""
         self.cancel(run_id)
         release_in = ends_at - self.clock.timestamp()
         ticks = []
         for shown in range(hold_seconds - COUNTDOWN_EVERY, 0, -COUNTDOWN_EVERY):
             delay = release_in - self.clock.real_seconds(shown)
-            if delay > 0:
-                ticks.append((delay, shown))
+            if delay > 0 and tick is not None:
+                ticks.append((delay, shown, tick))
         kwargs = {"misfire_grace_time": MISFIRE_GRACE_SECONDS}
         jobs = [
             job_queue.run_once(
@@ -71,10 +71,10 @@ class HoldTimers:
                 job_kwargs=kwargs,
             )
         ]
-        for delay, remaining in ticks:
+        for delay, remaining, callback in ticks:
             jobs.append(
                 job_queue.run_once(
-                    tick,
+                    callback,
                     when=timedelta(seconds=delay),
                     data=(data, remaining),
                     name=f"tick-{run_id}",

@@ -20,6 +20,11 @@ Exactly once per user and scheduled day:
   counts as sent and is advanced. That window is one HTTP call; a crash anywhere else
   loses nothing and duplicates nothing. (Marking "sent" before the call would lose every
   reminder queued at a crash; marking after it would duplicate on a crash in between.)
+- Saving the sent-mark (or releasing a claim) can fail for a moment (another process
+  holds a write lock): it is retried with backoff (`MARK_TRIES`). If every try fails the
+  claim stays; the running bot's sweep treats a claim older than `STUCK_AFTER` as an
+  interrupted send (counted as sent, for the reason above), so one bad moment never
+  silences a user's reminders until a restart. Any change the user makes clears a claim.
 
 Missed reminders (bot down, long backlog) are sent if less than 2 h late, otherwise
 skipped and advanced, so nobody gets a 3 a.m. reminder after an outage.
@@ -39,6 +44,7 @@ from zoneinfo import ZoneInfo
 from bot.core import schedule
 from bot.core.clock import ScaledClock
 from bot.core.progress import local_date, week_bounds, week_count
+from bot.core.routine import keeps_stop_advice
 from bot.core.safety import blocks_reminders, status_of
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.places import is_valid_zone, zone_info
@@ -46,15 +52,24 @@ from db import progress, reminders, routines
 from db.connection import Database
 from db.reminders import Due, Reminder
 
-__all__ = ["Due", "Reminder", "ReminderService", "SendOutcome", "SweepReport"]
+__all__ = ["Delivery", "Due", "Reminder", "ReminderService", "SendOutcome", "SweepReport"]
 
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
+# `Reminder.message_id` once the day's reminders were skipped (Telegram ids start at 1).
+SKIPPED = 0
 PAUSE_DAYS = (1, 3, 7)
 # Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
 # in the database, which is the queue that survives a restart).
 BATCH = 2000
+# A "sending" mark older than this, on a reminder no send of ours is working on, is left
+# over from a failed save: the sweep resolves it. One HTTP call takes seconds at most.
+STUCK_AFTER = timedelta(minutes=2)
+# Saving the sent-mark: tries, and the first pause between them (doubling, at most 8 s).
+# With SQLite's 5 s busy timeout per try this outlasts a write lock held for ~40 s.
+MARK_TRIES = 6
+MARK_BACKOFF_SECONDS = 0.5
 
 
 # -- pure helpers (no I/O) ------------------------------------------------------------------
@@ -90,6 +105,23 @@ def _rescheduled(reminder: Reminder, zone: ZoneInfo, now: datetime) -> Reminder:
     return replace(reminder, next_due=occurrence.timestamp, snoozed=False)
 
 
+def done_on(zone: ZoneInfo, now: datetime, finished_at: float | None) -> date | None:
+    """Today's local date if the user finished a routine today (`finished_at`), else None."""
+    if finished_at is None:
+        return None
+    today = now.astimezone(zone).date()
+    finished = datetime.fromtimestamp(finished_at, UTC).astimezone(zone).date()
+    return today if finished == today else None
+
+
+def _day_done(reminder: Reminder, day: date | None) -> Reminder:
+    """Count `day` as handled: the sweep sends nothing on a day the routine is done, so
+    the next occurrence a change computes (and the confirmation states) is after it."""
+    if day is None:
+        return reminder
+    return replace(reminder, last_date=max(day.isoformat(), reminder.last_date or ""))
+
+
 # -- the service ----------------------------------------------------------------------------
 
 
@@ -109,6 +141,14 @@ class SendOutcome(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # the user blocked the bot or the chat is gone: turn it off
     REJECTED = "rejected"  # Telegram refused our message: count the day, never loop
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How one send went, and the message it made (so "Skip today" can find it)."""
+
+    outcome: SendOutcome
+    message_id: int | None = None
 
 
 class SendQueue(Protocol):
@@ -132,7 +172,7 @@ class SendQueue(Protocol):
 Q = TypeVar("Q", bound=SendQueue)
 
 # Sends one reminder (`due`, composed as of `now`) and says how it went.
-Deliver = Callable[[Due, datetime], Awaitable[SendOutcome]]
+Deliver = Callable[[Due, datetime], Awaitable[Delivery | SendOutcome]]
 
 
 class ReminderService(Generic[Q]):
@@ -154,6 +194,8 @@ class ReminderService(Generic[Q]):
         self._lock = asyncio.Lock()
         self._more = False
         self._refill_task: asyncio.Task[None] | None = None
+        self.mark_tries = MARK_TRIES
+        self.mark_backoff = MARK_BACKOFF_SECONDS
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -199,12 +241,33 @@ class ReminderService(Generic[Q]):
             count += 1
         return count
 
+    async def recover_stuck(self) -> int:
+        """While running: a claim older than `STUCK_AFTER` that no send of ours is working
+        on was left by a save that failed after the send. Whether Telegram got that
+        message is unknown, so it counts as sent, as after a crash."""
+        now = self._now()
+        before = (now - STUCK_AFTER).timestamp()
+        count = 0
+        for due in await reminders.interrupted(self.db, claimed_before=before):
+            if due.reminder.user_id in self.sender:
+                continue  # still being sent or saved by this process
+            claimed_at = due.reminder.sending_at
+            assert claimed_at is not None
+            log.warning(
+                "reminder for user %s was left marked as sending; counted as sent",
+                due.reminder.user_id,
+            )
+            await self._mark_sent(due, claimed_at, now)
+            count += 1
+        return count
+
     async def sweep(self) -> SweepReport:
         """Queue what is due now; skip (and advance) what is too late or already done.
 
         A batch that only skipped rows queues nothing, so nothing would drain the queue and
         trigger the next batch: read on at once, so a backlog of stale reminders (after an
         outage) never holds fresh ones back until the next timed sweep."""
+        await self.recover_stuck()
         total = SweepReport()
         while True:
             report = await self._sweep_batch()
@@ -230,8 +293,8 @@ class ReminderService(Generic[Q]):
             limit = room + self.sender.backlog  # queued rows are still due: read past them
             rows = await reminders.due(db, now, limit)
             finished = await routines.finished_within(db, self._today_windows(rows))
-            weeks = await self._weeks(rows)
             moves: list[tuple[int, float, float | None, str]] = []
+            to_send: list[Due] = []
             queued = late = done = 0
             for due in rows:
                 reminder = due.reminder
@@ -242,9 +305,12 @@ class ReminderService(Generic[Q]):
                     moves.append(move[0])
                     late += move[1] == "late"
                     done += move[1] == "done"
-                elif self.sender.submit(
-                    reminder.user_id, self._attempt(replace(due, week=weeks.get(reminder.user_id)))
-                ):
+                else:
+                    to_send.append(due)
+            weeks = await self._weeks(to_send)
+            for due in await self._with_last_pain(to_send):
+                week = weeks.get(due.reminder.user_id)
+                if self.sender.submit(due.reminder.user_id, self._attempt(replace(due, week=week))):
                     queued += 1
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
@@ -280,6 +346,23 @@ class ReminderService(Generic[Q]):
             count = week_count(done, day, goals[uid])
             weeks[uid] = (count.done, count.goal)
         return weeks
+    async def _with_last_pain(self, rows: list[Due]) -> list[Due]:
+        """Each reminder about to go out, with yesterday's pain scores when that day's
+        last routine ended with "stop for today" (the reminder then says so)."""
+        windows: dict[int, tuple[float, float]] = {}
+        for due in rows:
+            if due.zone is not None and is_valid_zone(due.zone):
+                zone = zone_info(due.zone)
+                yesterday = occurrence_date(due.reminder, zone) - timedelta(days=1)
+                windows[due.reminder.user_id] = schedule.local_day_bounds(yesterday, zone)
+        pains = await routines.last_pains_within(self.db, windows)
+        out = []
+        for due in rows:
+            pain = pains.get(due.reminder.user_id)
+            if pain is not None and keeps_stop_advice(*pain):
+                due = replace(due, last_pain=pain)
+            out.append(due)
+        return out
 
     @staticmethod
     def _check(
@@ -329,21 +412,65 @@ class ReminderService(Generic[Q]):
         claimed_at = now_dt.timestamp()
         if not await reminders.claim(db, due.reminder.user_id, due.reminder.next_due, claimed_at):
             return  # changed, turned off or deleted since the sweep read it
+        user_id = due.reminder.user_id
         try:
-            outcome = await self._deliver_message(due, now_dt)
+            result = await self._deliver_message(due, now_dt)
         except asyncio.CancelledError:
             raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
         except Exception:  # flood pause, network error: the queue retries it
-            await reminders.release(db, due.reminder.user_id, claimed_at)
+            await self._saved(
+                "release of the claim", user_id, lambda: reminders.release(db, user_id, claimed_at)
+            )
             raise
-        if outcome is SendOutcome.BLOCKED:
-            log.info("user %s blocked the bot; reminder turned off", due.reminder.user_id)
-            await reminders.turn_off(db, due.reminder.user_id, claimed_at)
+        delivery = result if isinstance(result, Delivery) else Delivery(result)
+        if delivery.outcome is SendOutcome.BLOCKED:
+            log.info("user %s blocked the bot; reminder turned off", user_id)
+            await self._saved(
+                "turning off",
+                user_id,
+                lambda: reminders.turn_off_blocked(db, user_id, claimed_at),
+            )
             return
         # Sent, or refused as malformed: either way the day is handled (never loop on it).
-        await self._mark_sent(due, claimed_at, self._now())
+        await self._saved(
+            "sent-mark",
+            user_id,
+            lambda: self._mark_sent(due, claimed_at, self._now(), delivery.message_id),
+        )
 
-    async def _mark_sent(self, due: Due, claimed_at: float, now: datetime) -> None:
+    async def _saved(self, what: str, user_id: int, save: Callable[[], Awaitable[object]]) -> None:
+        """Run a save that must follow a send, retrying a failure (a write lock held by
+        another process, a full disk for a moment) with backoff. Never raises: after the
+        last try the claim stays and `recover_stuck` resolves it."""
+        for attempt in range(1, self.mark_tries + 1):
+            try:
+                await save()
+                return
+            except Exception as exc:
+                if attempt == self.mark_tries:
+                    log.error(
+                        "reminder for user %s: %s failed %d times (%s); the sweep resolves "
+                        "it in %d min",
+                        user_id,
+                        what,
+                        attempt,
+                        exc,
+                        STUCK_AFTER.seconds // 60,
+                    )
+                    return
+                delay = min(8.0, self.mark_backoff * 2 ** (attempt - 1))
+                log.warning(
+                    "reminder for user %s: %s failed (%s); retrying in %.2f s",
+                    user_id,
+                    what,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    async def _mark_sent(
+        self, due: Due, claimed_at: float, now: datetime, message_id: int | None = None
+    ) -> None:
         """Sent-mark and next due instant in one transaction, from the row as it is now
         (the user may have changed the time while the message was on its way)."""
         zone_name = due.zone or "UTC"
@@ -354,7 +481,11 @@ class ReminderService(Generic[Q]):
             if current is None:
                 return None
             handled = replace(
-                current, sending_at=None, snoozed=False, last_date=max(day, current.last_date or "")
+                current,
+                sending_at=None,
+                snoozed=False,
+                last_date=max(day, current.last_date or ""),
+                message_id=message_id,
             )
             if not current.enabled:
                 return handled
@@ -367,6 +498,27 @@ class ReminderService(Generic[Q]):
 
     async def get(self, user_id: int) -> tuple[str | None, Reminder | None]:
         return await reminders.get(self.db, user_id)
+
+    async def done_today(self, user_id: int) -> bool:
+        """Did the user finish a routine today (their local day)? Then today's reminder
+        will not come, and what we say about the next one must not promise it."""
+        zone, _ = await self.get(user_id)
+        tz = zone_info(zone if zone and is_valid_zone(zone) else "UTC")
+        finished = await routines.last_finished_at(self.db, user_id)
+        return done_on(tz, self._now(), finished) is not None
+
+    async def upcoming(self, user_id: int) -> tuple[str | None, Reminder | None, bool]:
+        """(zone, reminder, done today) with the reminder's next due instant as it will
+        really be: on a day the routine is already done, the sweep sends nothing (it
+        skips that day when it comes due), so the next one shown is after today."""
+        zone, reminder = await self.get(user_id)
+        if zone is None or not is_valid_zone(zone):
+            return zone, reminder, False
+        tz, now = zone_info(zone), self._now()
+        today = done_on(tz, now, await routines.last_finished_at(self.db, user_id))
+        if reminder is None or not reminder.enabled or today is None:
+            return zone, reminder, today is not None
+        return zone, _rescheduled(_day_done(reminder, today), tz, now), True
 
     async def _modify(
         self,
@@ -387,6 +539,7 @@ class ReminderService(Generic[Q]):
             raise ValueError(f"not a time: {local_time!r}")
         local_time = format_time(at)
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None:
@@ -394,19 +547,22 @@ class ReminderService(Generic[Q]):
             base = current or Reminder(user_id=user_id, local_time=local_time)
             weekdays = base.weekdays_only if weekdays_only is None else weekdays_only
             updated = replace(base, local_time=local_time, weekdays_only=weekdays)
-            return _rescheduled(updated, zone_info(zone), now)
+            tz = zone_info(zone)
+            return _rescheduled(_day_done(updated, done_on(tz, now, finished)), tz, now)
 
         zone, stored = await self._modify(user_id, change)
         return stored if zone is not None else None
 
     async def set_weekdays(self, user_id: int, weekdays_only: bool) -> Reminder | None:
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
             updated = replace(current, weekdays_only=weekdays_only)
-            return _rescheduled(updated, zone_info(zone), now)
+            tz = zone_info(zone)
+            return _rescheduled(_day_done(updated, done_on(tz, now, finished)), tz, now)
 
         return (await self._modify(user_id, change))[1]
 
@@ -415,16 +571,28 @@ class ReminderService(Generic[Q]):
         if not is_valid_zone(zone):
             raise ValueError(f"not an IANA zone: {zone!r}")
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(stored_zone: str | None, current: Reminder | None) -> Reminder | None:
             if current is None or not current.enabled:
                 return None
-            return _rescheduled(current, zone_info(zone), now)
+            tz = zone_info(zone)
+            return _rescheduled(_day_done(current, done_on(tz, now, finished)), tz, now)
 
         return (await self._modify(user_id, change, zone=zone))[1]
 
     async def turn_off(self, user_id: int) -> None:
         await reminders.turn_off(self.db, user_id, self._now().timestamp())
+
+    async def user_blocked(self, user_id: int) -> bool:
+        """The user blocked the bot: their reminder goes off at once (True if it was on),
+        marked so that unblocking can offer it back."""
+        return await reminders.turn_off_blocked(self.db, user_id, self._now().timestamp())
+
+    async def welcome_back(self, user_id: int) -> Reminder | None:
+        """After an unblock (or /start): the reminder a block turned off, to offer it back.
+        Returned once per block, so the offer is never made twice."""
+        return await reminders.take_blocked_mark(self.db, user_id, self._now().timestamp())
 
     async def pause(self, user_id: int, days: int) -> Reminder | None:
         now = self._now()
@@ -439,18 +607,22 @@ class ReminderService(Generic[Q]):
 
     async def resume(self, user_id: int) -> Reminder | None:
         now = self._now()
+        finished = await routines.last_finished_at(self.db, user_id)
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
             if zone is None or current is None or not current.enabled:
                 return None
-            return _rescheduled(replace(current, paused_until=None), zone_info(zone), now)
+            tz = zone_info(zone)
+            resumed = _day_done(replace(current, paused_until=None), done_on(tz, now, finished))
+            return _rescheduled(resumed, tz, now)
 
         return (await self._modify(user_id, change))[1]
 
-    async def snooze(self, user_id: int, day: date) -> Reminder | None:
+    async def snooze(self, user_id: int, day: date, message_id: int | None) -> Reminder | None:
         """Send the reminder of `day` again in 30 min; None if that reminder is not the
-        latest one (an old message) or reminders are off. Tomorrow's regular reminder
-        wins if it comes first."""
+        latest one (an old message, or today was skipped: `message_id` is not the live
+        reminder message, when that is known) or reminders are off. Tomorrow's regular
+        one wins if it comes first."""
         now = self._now()
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
@@ -458,6 +630,8 @@ class ReminderService(Generic[Q]):
                 return None
             if current.last_date != day.isoformat():
                 return None
+            if current.message_id is not None and current.message_id != message_id:
+                return None  # today was skipped, or the press is on an older message
             regular = next_occurrence_for(current, zone_info(zone), now).timestamp
             # BACKCOACH_SPEED shortens the snooze too (demos, the playground).
             again = (now + self.clock.real(SNOOZE)).timestamp()
@@ -470,15 +644,23 @@ class ReminderService(Generic[Q]):
             return None
         return stored
 
-    async def skip(self, user_id: int, day: date) -> Reminder | None:
-        """No more reminders for `day` (cancels a pending snooze). Returns the reminder."""
+    async def skip(self, user_id: int, day: date) -> tuple[Reminder | None, int | None]:
+        """No more reminders for `day`: cancels a pending snooze, and the day's reminder
+        message is no longer live. Returns the reminder and that message (whose Start and
+        Snooze buttons the caller removes), if there was one."""
         now = self._now()
+        live: list[int] = []
 
         def change(zone: str | None, current: Reminder | None) -> Reminder | None:
-            if zone is None or current is None or not current.enabled:
+            live.clear()
+            if zone is None or current is None or current.last_date != day.isoformat():
                 return None
-            if current.snoozed and current.last_date == day.isoformat():
-                return _rescheduled(current, zone_info(zone), now)
-            return None
+            if current.message_id:
+                live.append(current.message_id)
+            skipped = replace(current, message_id=SKIPPED)
+            if current.enabled and current.snoozed:
+                return _rescheduled(skipped, zone_info(zone), now)
+            return skipped
 
-        return (await self._modify(user_id, change))[1]
+        stored = (await self._modify(user_id, change))[1]
+        return stored, (live[0] if live else None)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
+from bot.core import schedule
 from bot.core.clock import ScaledClock
 from bot.core.routine import (
     Action,
@@ -23,12 +25,27 @@ from bot.core.routine import (
     RoutineState,
     Transition,
     apply,
+    keeps_stop_advice,
 )
+from bot.places import is_valid_zone, zone_info
 from bot.services.doses import RunPlans
 from db import routines
 from db.connection import Database
 
 log = logging.getLogger(__name__)
+
+# A "Release now" owed at a crash is still sent after a restart this soon (seconds): the
+# same grace a late hold timer gets. Later, or if the message may already have gone out,
+# the countdown is quietly closed instead (README, "Limits we chose").
+ANNOUNCE_LATE_UP_TO = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRelease:
+    """A hold the timer released whose "Release now" was not settled at a crash."""
+
+    state: RoutineState  # as saved with the release
+    announce: bool  # send it now; otherwise close the countdown quietly
 
 
 class RoutineService:
@@ -117,9 +134,16 @@ class RoutineService:
         return plan
 
     async def perform(
-        self, state: RoutineState, action: Action, *, value: int | None = None
+        self,
+        state: RoutineState,
+        action: Action,
+        *,
+        value: int | None = None,
+        announce: bool = False,
     ) -> Transition | Rejected:
-        """Apply `action` and save it; the saved transition, or why it didn't apply."""
+        """Apply `action` and save it; the saved transition, or why it didn't apply.
+        `announce`: a "Release now" message is owed for it, recorded in the same
+        transaction (see `owed_releases`)."""
         now = self.clock.timestamp()
         plan = await self.plan_for(state)
         hold_ends_at = None
@@ -136,6 +160,7 @@ class RoutineService:
             expected_version=state.version,
             outcome=result.outcome,
             now=now,
+            announce_due=now if announce else None,
         )
         if not saved:
             return Rejected.RACED
@@ -168,7 +193,47 @@ class RoutineService:
                 states.append(state)
         return states
 
+    async def claim_announcement(self, run_id: int) -> bool:
+        """Just before sending the owed "Release now": False if none is owed any more."""
+        return await routines.claim_announcement(self.db, run_id, self.clock.timestamp())
+
+    async def announced(self, run_id: int) -> None:
+        await routines.announced(self.db, run_id)
+
+    async def owed_releases(self) -> list[OwedRelease]:
+        """At start-up: releases saved by the timer whose "Release now" was not settled
+        when the process stopped, each with what to do about it."""
+        owed = []
+        now = self.clock.timestamp()
+        for row in await routines.owed_announcements(self.db):
+            try:
+                state = await self.load(int(row["id"]))
+            except Exception:  # one broken routine must not keep the bot from starting
+                log.exception("routine %s: could not load its release", row["id"])
+                continue
+            if state is None:
+                continue
+            in_flight = row["announcing_at"] is not None
+            late = now - float(row["announce_due"]) > ANNOUNCE_LATE_UP_TO
+            announce = state.is_open and not in_flight and not late
+            owed.append(OwedRelease(state, announce))
+        return owed
+
     def seconds_left(self, state: RoutineState) -> float:
         """A running hold's time left, as the user reads it (speed applied back)."""
         assert state.hold_ends_at is not None
         return self.clock.user_seconds(state.hold_ends_at - self.clock.timestamp())
+
+    async def stop_advice_today(self, user_id: int, zone: str | None) -> tuple[int, int] | None:
+        """(pain before, after) of a routine finished earlier this local day (the user's
+        zone, UTC until they set one) that ended with "stop for today"; None if none did.
+        That advice stays in force for the rest of the day."""
+        tz = zone_info(zone if zone and is_valid_zone(zone) else "UTC")
+        today = self.clock.now().astimezone(tz).date()
+        start, end = schedule.local_day_bounds(today, tz)
+        for _, before, after in reversed(
+            await routines.finished_between(self.db, user_id, start, end)
+        ):
+            if before is not None and after is not None and keeps_stop_advice(before, after):
+                return before, after
+        return None

@@ -16,10 +16,13 @@ class Profile:
     chat_id: int
     first_name: str | None
     safety: SafetyStatus | None
+    zone: str | None = None  # their IANA time zone, if they told us
 
 
 def _profile(row: users.User) -> Profile:
-    return Profile(row.user_id, row.chat_id, row.first_name, status_of(row.safety_status))
+    return Profile(
+        row.user_id, row.chat_id, row.first_name, status_of(row.safety_status), row.timezone
+    )
 
 
 class UserService:

@@ -22,7 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
 HELP_TEXT = (
     "<b>What I can do</b>\n"
     + "\n".join(f"/{name} – {description}" for name, description in COMMANDS)
-    + "\n\nYou can also just type a question, like “how long do I hold the knee hug?”"
+    + "\n\nYou can also just type a question, like “how long do I hold the back flexion stretch?”"
 )
 UNKNOWN_COMMAND = "I don't know that command. Here's what I can do:\n\n" + HELP_TEXT
 NOT_TEXT = "I can only read text and button presses. Send /help to see what I can do."

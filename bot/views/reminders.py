@@ -53,6 +53,8 @@ class Due(Protocol):
     @property
     def zone(self) -> str | None: ...
     @property
+    def last_pain(self) -> tuple[int, int] | None: ...
+    @property
     def week(self) -> tuple[int, int] | None: ...
 
 
@@ -69,6 +71,9 @@ ZONE_UNKNOWN = (
 STALE_BUTTON = "That button no longer works. Send /reminder."
 TURNED_OFF = "🔕 Reminders are off. Send /reminder to set one again."
 LEFT_SETUP = "I've left the reminder set-up; send /reminder to come back to it."
+SETUP_CANCELLED = "Okay, nothing changed."
+DAYS_HINT = "Tap <b>Every day</b> or <b>Weekdays only</b> (or type it), or send /cancel to stop."
+DONE_TODAY = "you've done today's routine"
 
 
 def greeting(hour: int) -> str:
@@ -79,8 +84,12 @@ def greeting(hour: int) -> str:
     return "Good evening"
 
 
-def reminder_message(due: Due, day: date, minutes: int, now: datetime) -> Screen:
-    """The daily reminder; its buttons carry the local date it is for."""
+def reminder_message(
+    due: Due, day: date, minutes: int, now: datetime, yesterday: str = ""
+) -> Screen:
+    """The daily reminder; its buttons carry the local date it is for. `yesterday` is the
+    content's line about a routine that ended with "stop for today" the day before
+    (`{before}`, `{after}`), said when `due.last_pain` is set."""
     zone = zone_info(due.zone or "UTC")
     name = f", {esc(due.first_name)}" if due.first_name else ""
     if due.reminder.snoozed:
@@ -90,6 +99,9 @@ def reminder_message(due: Due, day: date, minutes: int, now: datetime) -> Screen
         text = f"{hello}{name}! Time for your back routine: about {minutes} minutes."
     if due.week is not None:  # where the week stands against the goal (issue 12)
         text += "\n" + week_line(WeekCount(*due.week))
+    if due.last_pain is not None and yesterday:
+        before, after = due.last_pain
+        text += "\n\n" + esc(yesterday.format(before=before, after=after))
     rows: Rows = [
         [("▶️ Start routine", ReminderButton(ReminderTap.START, day))],
         [
@@ -100,11 +112,16 @@ def reminder_message(due: Due, day: date, minutes: int, now: datetime) -> Screen
     return Screen(text, rows)
 
 
-def describe_next(reminder: Reminder, zone: str, now: datetime) -> str:
-    """`tomorrow 07:30 (in 17 h 25 min)` for the stored next due instant."""
+def describe_next(reminder: Reminder, zone: str, now: datetime, *, done_today: bool = False) -> str:
+    """`tomorrow 07:30 (in 17 h 25 min)` for the stored next due instant; when the user
+    already did today's routine, `tomorrow 07:30 (you've done today's routine)`, so the
+    reason there is none today is said rather than left to guess."""
     assert reminder.next_due is not None
     due = datetime.fromtimestamp(reminder.next_due, UTC)
-    when = schedule.format_when(due, now, zone_info(zone))
+    tz = zone_info(zone)
+    when = schedule.format_when(due, now, tz)
+    if done_today and due.astimezone(tz).date() > now.astimezone(tz).date():
+        return f"{when} ({DONE_TODAY})"
     return f"{when} ({schedule.format_delay(reminder.next_due - now.timestamp())})"
 
 
@@ -112,6 +129,20 @@ def describe_preference(reminder: Reminder) -> str:
     days = "on weekdays" if reminder.weekdays_only else "every day"
     at = time_from_hhmm(reminder.local_time)
     return f"{days} at {format_time(at) if at else reminder.local_time}"
+
+
+def welcome_back(reminder: Reminder) -> Screen:
+    """After the user unblocked the bot: their reminder was turned off by the block."""
+    text = (
+        f"Welcome back! Your daily reminder ({describe_preference(reminder)}) was turned "
+        "off while I was blocked. Shall I turn it back on?"
+    )
+    hhmm = reminder.local_time.replace(":", "")
+    rows: Rows = [
+        [("🔔 Turn it back on", PickDays(hhmm, reminder.weekdays_only))],
+        [("No, thanks", TurnOff())],
+    ]
+    return Screen(text, rows)
 
 
 def local_clock(zone: str, now: datetime) -> str:
@@ -130,7 +161,9 @@ def is_paused(reminder: Reminder, now: datetime) -> bool:
     return reminder.paused_until is not None and reminder.paused_until > now.timestamp()
 
 
-def status(reminder: Reminder, zone: str, now: datetime, note: str = "") -> Screen:
+def status(
+    reminder: Reminder, zone: str, now: datetime, note: str = "", *, done_today: bool = False
+) -> Screen:
     label = esc(zone_label(zone))
     lines = [note] if note else []
     lines.append(f"⏰ Your reminder: {describe_preference(reminder)} ({label}).")
@@ -138,7 +171,7 @@ def status(reminder: Reminder, zone: str, now: datetime, note: str = "") -> Scre
     if paused:
         lines.append(f"Paused. It resumes by itself: {describe_next(reminder, zone, now)}.")
     else:
-        lines.append(f"Next: {describe_next(reminder, zone, now)}.")
+        lines.append(f"Next: {describe_next(reminder, zone, now, done_today=done_today)}.")
     days = (
         ("Every day", SetWeekdays(False))
         if reminder.weekdays_only
@@ -165,12 +198,22 @@ def paused_note(days: int) -> str:
 RESUMED_NOTE = "▶️ Resumed."
 
 
-def confirmation(reminder: Reminder, zone: str, now: datetime) -> str:
+def confirmation(reminder: Reminder, zone: str, now: datetime, *, done_today: bool = False) -> str:
     return (
         f"✅ Done. I'll remind you {describe_preference(reminder)} "
         f"({esc(zone_label(zone))}).\n"
-        f"Next: {describe_next(reminder, zone, now)}."
+        f"Next: {describe_next(reminder, zone, now, done_today=done_today)}."
     )
+
+
+def zone_moved(reminder: Reminder, zone: str, now: datetime, *, done_today: bool = False) -> str:
+    return (
+        "Your reminder moves with it. "
+        f"Next: {describe_next(reminder, zone, now, done_today=done_today)}."
+    )
+
+
+NO_REMINDER_YET = "Send /reminder to set a daily reminder."
 
 
 def ask_time(intro: str = "") -> Screen:
@@ -185,17 +228,33 @@ def ask_zone_text(intro: str = "") -> str:
     return (intro + "\n\n" if intro else "") + ZONE_QUESTION + "\n\nSend /cancel to stop."
 
 
-def ask_days(hhmm: str, zone: str, now: datetime) -> Screen:
+def ask_days(hhmm: str, zone: str, now: datetime, hint: str = "") -> Screen:
+    """`hhmm` as `0730` or `07:30`."""
     at = time_from_hhmm(hhmm)
     assert at is not None
+    digits = f"{at.hour:02d}{at.minute:02d}"
     text = (
         f"Reminder at {format_time(at)}, {zone_text(zone, now)}.\n\nEvery day, or only on weekdays?"
     )
+    if hint:
+        text = f"{hint}\n\n{text}"
     rows: Rows = [
-        [("Every day", PickDays(hhmm, False)), ("Weekdays only", PickDays(hhmm, True))],
+        [("Every day", PickDays(digits, False)), ("Weekdays only", PickDays(digits, True))],
         [("🌍 Change time zone", AskZone())],
     ]
     return Screen(text, rows)
+
+
+def zone_set(zone: str, now: datetime) -> str:
+    return f"🌍 Time zone: {zone_text(zone, now)}."
+
+
+def time_unreadable(error: str) -> str:
+    return f"{esc(error)}\n\nSend /cancel to stop."
+
+
+SKIPPED_TODAY = "You skipped today's reminders."
+OLD_REMINDER = "That reminder is from an earlier day, or reminders are off."
 
 
 def zone_choices(choices: tuple[ZoneChoice, ...]) -> Screen:

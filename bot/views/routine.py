@@ -2,14 +2,32 @@
 
 Every button carries the run and the version of the state it was drawn for
 (`RoutineButton`), so a double tap or a button from an earlier step is recognised.
+
+Stopping: every "🛑 Stop" button (beside Next, Skip and Pause, where a slip of the thumb
+is easy) asks "Stop the routine?" first. Two buttons stop at once, because each is the
+answer to a question its screen asks and nothing would be saved by asking again: "🛑 Not
+now" on the first pain score (nothing has started yet) and "🛑 Stop for today" after
+"It hurts" (someone in pain should not be asked "are you sure?"). Typed "stop" and
+/cancel stop at once too: typing it is deliberate.
 """
 
 from __future__ import annotations
 
 from bot.content import Exercise, Safety
-from bot.core.buttons import RoutineButton, RoutineTap
-from bot.core.routine import Phase, Plan, Rejected, RoutineState, Status, Step, Summary
+from bot.core.buttons import GoOnToday, RoutineButton, RoutineTap
+from bot.core.routine import (
+    STOP_FOR_TODAY,
+    Phase,
+    Plan,
+    Rejected,
+    RoutineState,
+    Status,
+    Step,
+    Summary,
+    last_ended,
+)
 from bot.core.text import esc
+from bot.views.answers import source_line
 from bot.views.progress import card_line
 from bot.views.screen import Button, Rows, Screen
 
@@ -60,8 +78,19 @@ def pain_prompt(state: RoutineState, before: bool) -> Screen:
         [_b(state, str(n), T.PAIN, n) for n in range(6, 11)],
     ]
     if before:
-        rows.append([_b(state, "🛑 Not now", T.STOP)])
+        rows.append([_b(state, "🛑 Not now", T.CONFIRM_STOP)])
     return Screen(text, rows)
+
+
+CONFIRM_STOP_TEXT = "Stop the routine? Your progress so far is saved."
+
+
+def confirm_stop(state: RoutineState) -> Screen:
+    """The one question before a 🛑 Stop takes effect (Pause never asks)."""
+    return Screen(
+        CONFIRM_STOP_TEXT,
+        [[_b(state, "🛑 Stop", T.CONFIRM_STOP), _b(state, "▶ Keep going", T.KEEP_GOING)]],
+    )
 
 
 def _side(step: Step) -> str:
@@ -99,6 +128,9 @@ def exercise_step(
         parts.append(_action_text(exercise, step, state.held, line))
     if why:
         parts.append(f"<i>Why: {esc(why)}</i>")
+        source = source_line(exercise.why.source)
+        if source:
+            parts.append(f"<i>{esc(source)}</i>")
     rows: Rows = []
     if step.kind == "instruction":
         rows.append([_b(state, "Next ▶", T.NEXT)])
@@ -158,17 +190,34 @@ def paused(state: RoutineState, plan: Plan, *, hold_reset: bool = False) -> Scre
 
 
 def stopped(state: RoutineState, plan: Plan) -> Screen:
+    """Where the routine stopped, and how much of it was done (never a celebration)."""
+    if state.phase is Phase.PAIN_BEFORE:
+        return Screen("Okay, not now. Send /routine whenever you're ready.")
     done = sum(1 for _, outcome in state.outcomes if outcome == "done")
+    after = last_ended(state, plan)
+    if state.phase is Phase.EXERCISE and after is None:
+        where = f"at the {esc(state.exercise(plan).name.lower())}"
+    elif after is not None:
+        where = f"after the {esc(after.lower())}"
+    else:
+        where = "at the last pain check"
+    hurt = [name for name, outcome in state.outcomes if outcome == "hurt"]
+    hurt_note = ""
+    if hurt:
+        names = {e.id: e.name for e in plan.exercises}
+        hurt_note = (
+            " Stopped because it hurt: " + esc(", ".join(names.get(h, h) for h in hurt)) + "."
+        )
     return Screen(
-        f"🛑 Routine stopped. You did {done} of {len(plan.exercises)} exercises, and that's "
-        "saved. Send /routine to start again whenever you like."
+        f"🛑 Routine stopped {where}. Done: {done} of {len(plan.exercises)}, and that's "
+        f"saved.{hurt_note} Send /routine to start again whenever you like."
     )
 
 
 def hurt(state: RoutineState, plan: Plan, stopped_name: str, advice: str) -> Screen:
     """After "It hurts": the advice, then a choice to go on or stop for today."""
     text = f"😣 Stopped the {esc(stopped_name.lower())}.\n\n{esc(advice)}"
-    stop = [_b(state, "🛑 Stop for today", T.STOP)]
+    stop = [_b(state, "🛑 Stop for today", T.CONFIRM_STOP)]
     if state.phase is Phase.PAIN_AFTER:
         return Screen(text, [[_b(state, "Continue ▶", T.SHOW)], stop])
     upcoming = state.exercise(plan).name
@@ -192,9 +241,18 @@ def resume_offer(state: RoutineState, plan: Plan) -> Screen:
     )
 
 
+def headline(result: Summary) -> str:
+    """What happened, in one line: all done (the one time a 🎉 fits, and only if the pain
+    did not rise and nothing hurt), some done, or none."""
+    done = len(result.done)
+    going_well = result.advice in ("improved", "eased", "unchanged") and not result.hurt
+    if done == result.total:
+        return f"Routine complete: all {done} done" + (" 🎉" if going_well else "")
+    return f"Done: {done} of {result.total}"
+
+
 def summary(result: Summary, safety: Safety) -> Screen:
-    going_well = result.advice in ("improved", "unchanged") and not result.hurt
-    lines = ["<b>Routine complete 🎉</b>" if going_well else "<b>Routine complete</b>"]
+    lines = [f"<b>{headline(result)}</b>"]
     lines.append(f"Time: {result.minutes} min {result.seconds:02d} s")
     if result.done:
         lines.append("Done: " + esc(", ".join(result.done)))
@@ -211,8 +269,23 @@ def summary(result: Summary, safety: Safety) -> Screen:
     advice = {
         "pain_rose": safety.pain_rose_advice,
         "pain_high": safety.pain_high_advice,
+        "rose_a_little": safety.rose_a_little_text,
         "improved": safety.improved_text,
+        "eased": safety.eased_text,
         "unchanged": safety.unchanged_text,
     }[result.advice].format(**values)
-    marker = "⚠️ " if result.advice in ("pain_rose", "pain_high") else ""
+    marker = "⚠️ " if result.advice in STOP_FOR_TODAY else ""
     return Screen("\n".join(lines) + f"\n\n{marker}{esc(advice)}")
+
+
+def caution_today(safety: Safety, before: int, after: int) -> Screen:
+    """/routine later the same day after "stop for today": say so, and ask."""
+    text = safety.caution_today.format(before=before, after=after)
+    return Screen(
+        f"⚠️ {esc(text)}",
+        [[("Go on, gently", GoOnToday(True)), ("Rest today", GoOnToday(False))]],
+    )
+
+
+def rest_today(safety: Safety) -> Screen:
+    return Screen(esc(safety.rest_today))

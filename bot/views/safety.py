@@ -23,11 +23,12 @@ def screen_text(content: Content) -> str:
     )
 
 
-def screen(content: Content) -> Screen:
+def screen(content: Content, *, then_routine: bool = False) -> Screen:
+    """The red-flag screen; `then_routine`: "None of these apply" goes on into the routine."""
     return Screen(
         screen_text(content),
         [
-            [("✅ None of these apply", SafetyButton(SafetyChoice.NONE))],
+            [("✅ None of these apply", SafetyButton(SafetyChoice.NONE, then_routine))],
             [("⚠️ One of these applies", SafetyButton(SafetyChoice.SOME))],
         ],
     )
@@ -43,7 +44,9 @@ def which_list(content: Content) -> Screen:
     )
 
 
-def cleared(safety: Safety) -> str:
+def cleared(safety: Safety, *, then_routine: bool = False) -> str:
+    if then_routine:
+        return f"{esc(safety.cleared)}\n\nLet's begin."
     return f"{esc(safety.cleared)}\n\nSend /routine when you're ready."
 
 

@@ -8,7 +8,16 @@ ALTER TABLE users ADD COLUMN timezone TEXT;
 CREATE TABLE reminders (
     user_id       INTEGER PRIMARY KEY REFERENCES users (user_id) ON DELETE CASCADE,
     -- Local wall time, 24 h `HH:MM`.
-    local_time    TEXT NOT NULL CHECK (local_time GLOB '[0-2][0-9]:[0-5][0-9]'),
+    -- (Databases created before PostgreSQL support hold the same check spelled with
+    -- SQLite's GLOB '[0-2][0-9]:[0-5][0-9]': the same strings pass.)
+    local_time    TEXT NOT NULL CHECK (
+                      length(local_time) = 5
+                      AND substr(local_time, 1, 1) IN ('0', '1', '2')
+                      AND substr(local_time, 2, 1) IN ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+                      AND substr(local_time, 3, 1) = ':'
+                      AND substr(local_time, 4, 1) IN ('0', '1', '2', '3', '4', '5')
+                      AND substr(local_time, 5, 1) IN ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+                  ),
     weekdays_only INTEGER NOT NULL DEFAULT 0 CHECK (weekdays_only IN (0, 1)),
     -- No reminder before this instant (a pause); NULL when not paused.
     paused_until  REAL,

@@ -10,6 +10,9 @@ from bot.emulator import ChatUser
 from bot.handlers.callbacks import encode
 from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import cleared_routine
+from tests.pg import both_engines
+
+pytestmark = both_engines  # storage rules: the same on SQLite and PostgreSQL
 
 # Every table that holds something about the user (the progress ones from issue 12).
 TABLES = (
@@ -35,7 +38,8 @@ async def test_forget_after_confirming_deletes_the_user_routines_and_reminder(
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
     await user.send("/reminder 7:30")
-    await user.expect_message("07:30")
+    await user.press("Every day", await user.expect_message("07:30"))
+    await user.expect_edit("Done")
     await cleared_routine(user)
     await user.send("/goal 4")
     goal = await user.expect_message("Goal set")

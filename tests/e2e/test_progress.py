@@ -123,7 +123,9 @@ async def test_goal_by_button_and_by_command_and_the_reminder_says_where_the_wee
 ) -> None:
     await in_berlin(user)
     await user.send("/reminder 7:30")
-    await user.expect_message("Next: tomorrow 07:30")
+    days = await user.expect_message("Every day, or only on weekdays?")
+    await user.press("Every day", days)
+    await user.expect_edit("Next: tomorrow 07:30")
     await clear_safety(user)
     await quick_routine(user, 4, 3)
 
@@ -215,17 +217,18 @@ async def test_easy_twice_steps_the_hold_up_and_too_hard_brings_it_back(
     assert any("20 s today: last time felt too hard." in text for text in back)
 
 
-async def test_a_tap_on_another_users_routine_changes_nothing(
+async def test_a_tap_forged_for_another_users_routine_changes_nothing(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:
     await clear_safety(user)
-    release = await routine_with_flexion(user, bot, 20, None)
+    await routine_with_flexion(user, bot, 20, None)
     run = await deps(bot).db.fetchone("SELECT id FROM routine_runs")
     assert run is not None
+    # Someone else puts that routine's run id in a button in their own chat.
     other = ChatUser(emulator, user_id=2002, first_name="Sam")
     await other.send("/help")
-    await other.expect_message()
-    answer = await other.press_data(f"d:{run['id']}:0:e", release)
+    own = await other.expect_message()
+    answer = await other.press_data(f"d:{run['id']}:0:e", own)
     assert answer.text.startswith("That button no longer works")
     row = await deps(bot).db.fetchone(
         "SELECT feedback FROM exercise_feedback WHERE run_id = ?", (run["id"],)

@@ -143,3 +143,86 @@ async def test_next_typed_before_starting_a_hold_says_it_does_not_fit(
     await user.send("next")
     reply = await user.expect_message()
     assert "doesn't fit this step" in reply.plain
+
+
+# -- issue 10: names, sources, the questions people really ask, long messages ---------------
+
+GENERAL = "General advice, not from the article."
+
+_STORY = (
+    "So about three weeks ago I helped my sister move into her new flat and we carried "
+    "boxes up three flights of stairs all day. The next morning my lower back was stiff, "
+    "especially on the right side, and it took me ages to get out of bed. I sit at a desk "
+    "for eight hours a day and in the evening I mostly sit on the sofa. My partner said I "
+    "should try some stretches, so I found this bot and have done the routine twice now. "
+)
+
+
+async def test_a_question_about_pregnancy_gets_general_advice_marked_as_such(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await user.send("I'm pregnant, is this safe?")
+    answer = await user.expect_message()
+    assert "midwife, doctor or physiotherapist" in answer.plain
+    assert answer.plain.endswith(GENERAL)
+
+
+async def test_pregnant_and_asking_about_an_exercise_is_told_to_check_first(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await user.send("im pregnant, how many glute bridges should i do?")
+    answer = await user.expect_message()
+    assert "midwife" in answer.plain and "Do 12" not in answer.plain
+
+
+async def test_a_long_story_ending_in_a_question_gets_that_question_answered(
+    bot: BotApp, user: ChatUser
+) -> None:
+    story = (_STORY * 7)[:2870] + " Anyway, why should I do the glute bridge?"
+    assert len(story) > 2900
+    await user.send(story)
+    answer = await user.expect_message()
+    for idea in ("hip mobility", "pelvis", "sacrum"):
+        assert idea in answer.plain
+    assert GENERAL not in answer.plain  # the glute bridge's why is the article's
+
+
+async def test_the_back_flexion_stretch_is_called_by_its_article_name(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await user.send("why the knee hug?")
+    answer = await user.expect_message()
+    assert answer.plain.startswith("Why the back flexion stretch (knee hug)?")
+    assert answer.plain.endswith(GENERAL)
+    await user.send("/help")
+    assert "how long do I hold the back flexion stretch?" in (await user.expect_message()).plain
+
+
+async def test_sciatica_a_fresh_strain_and_progress_get_answers_not_not_sure(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await user.send("I have sciatica, can I do these?")
+    assert "further down your leg" in (await user.expect_message()).plain
+    await user.send("I hurt my back lifting a box yesterday, what should I do?")
+    assert "keeping gently active" in (await user.expect_message()).plain
+    await user.send("how has my pain changed this week")
+    answer = await user.expect_message()
+    assert answer.plain == "Send /progress to see your pain scores and routines over time."
+
+
+async def test_a_fall_is_still_a_red_flag_whatever_else_is_asked(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await user.send("I fell down the stairs and can't feel my legs, heat or ice?")
+    answer = await user.expect_message()
+    assert "emergency" in answer.plain.lower()
+    assert "hot water bottle" not in answer.plain
+
+
+async def test_text_that_unicode_expands_18_times_gets_a_calm_reply(
+    bot: BotApp, user: ChatUser
+) -> None:
+    await user.send("\ufdfa" * 4096)
+    assert "not sure" in (await user.expect_message()).plain.lower()
+    await user.send("why glute bridge?")
+    assert "hip mobility" in (await user.expect_message()).plain

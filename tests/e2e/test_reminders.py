@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import stop_application
 from bot.core.clock import FakeClock
-from bot.emulator import BotApiEmulator, ChatUser
+from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.emulator.server import ApiError
 from bot.handlers.reminders import STALE_BUTTON
 from bot.runtime.deps import BotApp, Deps, deps_of
@@ -76,8 +76,15 @@ async def set_berlin_0730(user: ChatUser) -> None:
     """The quickest way to a reminder: zone by command, time by command."""
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
-    await user.send("/reminder 7:30")
-    await user.expect_message("Next: tomorrow 07:30")
+    await set_time(user, "7:30", "Next: tomorrow 07:30")
+
+
+async def set_time(user: ChatUser, typed: str, expected: str = "Done") -> StoredMessage:
+    """`/reminder <typed>` and "Every day": the confirmation (containing `expected`)."""
+    await user.send(f"/reminder {typed}")
+    days = await user.expect_message("Every day, or only on weekdays?")
+    await user.press("Every day", days)
+    return await user.expect_edit(expected)
 
 
 def berlin(day: int, hour: int, minute: int = 0) -> datetime:
@@ -125,7 +132,8 @@ async def test_reminder_set_by_text_with_a_shared_location(
     await user.expect_message("Got it: 19:00")
     await user.share_location(18.52, 73.85)
     await user.expect_message("Time zone: Asia/Kolkata (it's 11:30 there now)")
-    done = await user.expect_message("Done")
+    await user.press("Every day", await user.expect_message("Every day, or only on weekdays?"))
+    done = await user.expect_edit("Done")
     assert "Next: today 19:00 (in 7 h 30 min)" in done.plain
     await sweep_at(app, clock, datetime(2024, 6, 3, 13, 30, tzinfo=UTC))
     reminder = await user.expect_message(REMINDER_TEXT)
@@ -337,7 +345,7 @@ async def test_no_reminder_when_the_routine_is_already_done_that_day(
     await cleared_routine(user)
     await skip_to(user, 6)
     await user.press("3", user.find_button_message("10"))
-    await user.expect_message("Routine complete")
+    await user.expect_message("Done: 0 of 5")
     report = await sweep_at(app, clock, berlin(4, 7, 30))
     assert report.skipped_done == 1 and reminders_received(user) == 0
     assert (await stored(app, user)).last_date == "2024-06-04"
@@ -473,8 +481,7 @@ async def test_a_change_of_time_after_todays_reminder_waits_for_tomorrow(
 ) -> None:
     await receive_tuesday_reminder(app, user, clock)
     clock.set(berlin(4, 8, 0))
-    await user.send("/reminder 9:00")
-    done = await user.expect_message("Done")
+    done = await set_time(user, "9:00")
     assert "Next: tomorrow 09:00" in done.plain
     await sweep_at(app, clock, berlin(4, 9, 0))
     assert reminders_received(user) == 1
@@ -490,8 +497,7 @@ async def test_spring_forward_in_berlin_sends_0230_at_0330(
     app = await start_bot(clock=clock, reminder_sweep_seconds=3600)
     await user.send("/timezone Berlin")
     await user.expect_message("Europe/Berlin")
-    await user.send("/reminder 2:30")
-    await user.expect_message("Next: tomorrow 03:30")
+    await set_time(user, "2:30", "Next: tomorrow 03:30")
     await sweep_at(app, clock, datetime(2024, 3, 31, 1, 29, tzinfo=UTC))
     assert reminders_received(user) == 0
     await sweep_at(app, clock, datetime(2024, 3, 31, 1, 30, tzinfo=UTC))  # 03:30 CEST
@@ -507,8 +513,7 @@ async def test_fall_back_in_new_york_sends_the_repeated_0130_once(
     app = await start_bot(clock=clock, reminder_sweep_seconds=3600)
     await user.send("/timezone New York")
     await user.expect_message("America/New_York")
-    await user.send("/reminder 1:30")
-    await user.expect_message("Next: tomorrow 01:30")
+    await set_time(user, "1:30", "Next: tomorrow 01:30")
     await sweep_at(app, clock, datetime(2024, 11, 3, 5, 30, tzinfo=UTC))  # 01:30 EDT
     await user.expect_message(REMINDER_TEXT)
     await sweep_at(app, clock, datetime(2024, 11, 3, 6, 30, tzinfo=UTC))  # 01:30 EST again

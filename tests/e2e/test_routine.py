@@ -133,6 +133,8 @@ async def test_stop_ends_the_routine_and_old_buttons_then_change_nothing(
     card = user.find_button_message("Next")
     old_next = card.buttons[0]["callback_data"]
     await user.press("Stop")
+    await user.expect_edit("Stop the routine?")
+    await user.press("Stop")
     assert "Routine stopped" in (await user.expect_edit()).plain
     answer = await user.press_data(old_next, card)
     assert answer.text.startswith("That routine has ended")
@@ -157,7 +159,7 @@ async def test_it_hurts_gives_rest_advice_logs_it_and_offers_the_next_exercise(
 async def finish_skipping_everything(user: ChatUser, pain_after: int) -> str:
     await skip_to(user, 6)
     await user.press(str(pain_after), user.find_button_message("10"))
-    return (await user.expect_message("Routine complete")).plain
+    return (await user.expect_message("Done: 0 of 5")).plain
 
 
 @pytest.mark.parametrize(
@@ -284,3 +286,19 @@ async def test_why_on_the_whole_card_keeps_the_whole_card(bot: BotApp, user: Cha
     why = await user.expect_edit("Why:")
     assert "1. Lie flat on your back" in why.plain and "3. Lift your head" in why.plain
     assert "▶ Start the 20 s hold" in why.button_labels
+
+
+async def test_why_says_when_the_reason_is_general_advice_not_the_article(
+    bot: BotApp, user: ChatUser
+) -> None:
+    # The back flexion stretch's reason is general advice: the card says so.
+    await cleared_routine(user)
+    await user.press("Why this exercise?")
+    why = await user.expect_edit("Why:")
+    assert "General advice, not from the article." in why.plain
+    # The glute bridge's reason is the article's own: no such line.
+    await skip_to(user, 5)
+    await user.press("Why this exercise?")
+    bridge = await user.expect_edit("Why:")
+    assert "pelvis" in bridge.plain
+    assert "General advice" not in bridge.plain

@@ -6,6 +6,7 @@ import pytest
 
 from bot.content import Content, load_content
 from bot.core.answers import AnswerMatcher
+from bot.views.answers import AnswerTexts
 
 
 @pytest.fixture(scope="session")
@@ -15,4 +16,4 @@ def content() -> Content:
 
 @pytest.fixture(scope="session")
 def matcher(content: Content) -> AnswerMatcher:
-    return AnswerMatcher(content)
+    return AnswerMatcher(content, AnswerTexts(content))

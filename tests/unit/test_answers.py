@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content import Content, load_content
-from bot.core.answers import AnswerMatcher
-from bot.core.text import TELEGRAM_LIMIT, utf16_len
+from bot.core.answers import MAX_MATCH_CHARS, AnswerMatcher
+from bot.core.answers.matcher import MAX_CANDIDATES, MAX_CHARS, MAX_PART_CHARS, question_parts
+from bot.core.text import TELEGRAM_LIMIT, normalise, utf16_len
+from bot.views.answers import AnswerTexts
 
 # Hypothesis tests cannot take function-scoped fixtures; the matcher is immutable anyway.
-_MATCHER = AnswerMatcher(load_content())
+_CONTENT = load_content()
+_MATCHER = AnswerMatcher(_CONTENT, AnswerTexts(_CONTENT))
 
 
 def test_why_glute_bridge_gets_the_seed_rationale(matcher: AnswerMatcher) -> None:
@@ -218,3 +223,176 @@ def test_any_text_gets_a_reply_and_never_an_exception(text: str) -> None:
     reply = _MATCHER.match(text)
     assert reply.kind in {"red_flag", "answer", "unsure", "smalltalk", "empty"}
     assert utf16_len(reply.text) <= TELEGRAM_LIMIT
+
+
+_STORY = (
+    "So about three weeks ago I helped my sister move into her new flat and we carried "
+    "boxes up three flights of stairs all day. The next morning my lower back was stiff, "
+    "especially on the right side, and it took me ages to get out of bed. I sit at a desk "
+    "for eight hours a day and in the evening I mostly sit on the sofa. My partner said I "
+    "should try some stretches, so I found this bot and have done the routine twice now. "
+    "The cat cow feels okay and the twist is a bit strange but I think I am doing it right. "
+) * 6  # about 3,000 characters, like the 2,900-character story in issue 10
+
+
+@pytest.mark.parametrize(
+    ("question", "topic_id"),
+    [
+        ("Why should I do the glute bridge?", "why_glute_bridge"),
+        ("so why should i do the glute bridge", "why_glute_bridge"),  # no question mark
+        ("How long do I hold the twist?", "how_trunk_twist"),
+        ("Anyway. How often should I do the routine? Thanks!", "how_often"),
+    ],
+)
+def test_a_long_story_is_answered_by_its_question(
+    matcher: AnswerMatcher, question: str, topic_id: str
+) -> None:
+    text = _STORY + question
+    assert len(text) > 2800
+    reply = matcher.match(text)
+    assert reply.kind == "answer" and reply.topic is not None, question
+    assert reply.topic.id == topic_id, question
+
+
+def test_a_question_first_and_a_story_after_is_answered_too(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("How many cat cows do I do? " + _STORY)
+    assert reply.topic is not None and reply.topic.id == "how_cat_cow"
+
+
+def test_a_red_flag_in_the_middle_of_a_long_story_still_wins(matcher: AnswerMatcher) -> None:
+    text = _STORY + "Also both my legs have gone numb since Tuesday. " + _STORY + "Why the bridge?"
+    assert matcher.match(text).kind == "red_flag"
+
+
+def test_a_long_story_with_no_question_we_know_gets_not_sure(matcher: AnswerMatcher) -> None:
+    reply = matcher.match(_STORY.replace("stretches", "ideas") + "What do you think of my new car?")
+    assert reply.kind == "unsure"
+
+
+def test_a_long_message_is_searched_in_a_few_short_parts_only() -> None:
+    text = "why? " * 800 + "x " * 2000
+    parts = question_parts(text[:MAX_CHARS])
+    assert 1 <= len(parts) <= MAX_CANDIDATES
+    assert all(len(part) <= MAX_PART_CHARS for part in parts)
+
+
+def test_text_that_expands_18_times_is_bounded_before_matching(matcher: AnswerMatcher) -> None:
+    # U+FDFA is 18 characters once normalised; the matcher reads a bounded prefix only.
+    assert matcher.match("\ufdfa" * 4096).kind == "unsure"
+    assert matcher.match("\ufdfa" * 400).kind == "unsure"
+    assert len(normalise("\ufdfa" * 400, limit=MAX_MATCH_CHARS)) <= MAX_MATCH_CHARS
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        # Issue 10: these all got "not sure".
+        ("can I do this while pregnant", "pregnancy"),
+        ("I'm pregnant, is this safe?", "pregnancy"),
+        ("is it safe during pregnancy", "pregnancy"),
+        ("I have sciatica, can I do these?", "sciatica"),
+        ("I hurt my back lifting a box yesterday, what should I do?", "injury"),
+        ("how has my pain changed this week", "progress"),
+        ("I had an operation on my spine last month", "surgery"),
+        ("I have osteoporosis, is the twist ok", "older_age"),
+        ("can my 13 year old do these", "children"),
+        ("how long until my back pain goes away", "how_long_pain"),
+        ("heat or ice?", "heat_ice"),
+        ("should I take ibuprofen", "painkillers"),
+        ("I sit at a desk all day", "sitting_work"),
+        ("what's the best position to sleep in", "sleep"),
+        ("can I still go running", "walking_running"),
+    ],
+)
+def test_questions_people_really_ask_get_a_general_answer(
+    matcher: AnswerMatcher, text: str, topic_id: str
+) -> None:
+    reply = matcher.match(text)
+    assert reply.kind == "answer" and reply.topic is not None, text
+    assert reply.topic.id == topic_id, text
+    if topic_id != "progress":
+        assert reply.topic.source == "general"
+        assert "General advice, not from the article" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        ("I'm pregnant, how many glute bridges should I do?", "pregnancy"),
+        ("had a c section 6 weeks ago, how long do I hold the back flexion stretch", "pregnancy"),
+        ("I had back surgery, how often should I do the routine", "surgery"),
+        ("I have osteoporosis, how do I do the trunk twist", "older_age"),
+        ("I have sciatica, how many knee rocks", "sciatica"),
+    ],
+)
+def test_someone_who_should_check_first_is_told_so_before_any_exercise_answer(
+    matcher: AnswerMatcher, text: str, topic_id: str
+) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == topic_id, text
+    assert reply.topic.check_first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I fell down the stairs and can't feel my legs",
+        "I hurt my back in a fall yesterday, heat or ice?",
+        "im pregnant and I've lost control of my bladder",
+        "I have sciatica and now both legs are numb",
+        "had surgery for cancer last year, can I do these",
+    ],
+)
+def test_a_red_flag_still_wins_over_the_new_topics(matcher: AnswerMatcher, text: str) -> None:
+    assert matcher.match(text).kind == "red_flag", text
+
+
+def test_the_painkiller_answer_names_no_medicine_and_no_dose(matcher: AnswerMatcher) -> None:
+    text = matcher.reply_for_topic("painkillers").text
+    assert "pharmacist" in text
+    assert not re.search(r"\d", text)
+    for medicine in ("ibuprofen", "paracetamol", "aspirin", "codeine", "naproxen"):
+        assert medicine not in text.lower()
+
+
+def test_progress_points_to_the_progress_command(matcher: AnswerMatcher) -> None:
+    reply = matcher.match("show me my progress")
+    assert reply.text == "Send /progress to see your pain scores and routines over time."
+
+
+def test_general_answers_send_people_to_a_clinician_not_to_a_diagnosis(
+    content: Content,
+) -> None:
+    for topic_id in ("pregnancy", "surgery", "older_age", "sciatica", "children"):
+        answer = next(t for t in content.answers if t.id == topic_id).answer.lower()
+        assert any(who in answer for who in ("doctor", "surgeon", "midwife", "physio")), topic_id
+        assert "cure" not in answer and "you have" not in answer, topic_id
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        ("im 78 can i do these", "older_age"),
+        ("my dad is 80 years old, can he do this", "older_age"),
+        ("my 10 year old has back pain", "children"),
+    ],
+)
+def test_an_age_typed_as_a_number_counts(matcher: AnswerMatcher, text: str, topic_id: str) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == topic_id, text
+
+
+@pytest.mark.parametrize(
+    "text", ["im 20 weeks pregnant is the bridge ok", "i am 8 weeks postpartum"]
+)
+def test_weeks_are_not_an_age(matcher: AnswerMatcher, text: str) -> None:
+    reply = matcher.match(text)
+    assert reply.topic is not None and reply.topic.id == "pregnancy", text
+
+
+@pytest.mark.parametrize(
+    "text", ["where do i buy a hot water bottle", "what's the best pillow to buy"]
+)
+def test_shopping_is_not_answered_from_a_topic(matcher: AnswerMatcher, text: str) -> None:
+    reply = matcher.match(text)
+    assert reply.kind == "unsure" and reply.suggestions, text

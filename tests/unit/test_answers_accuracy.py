@@ -1,6 +1,6 @@
 """The labelled set: how often real-looking questions get the right reply.
 
-Fails below 95 % on on-topic questions, below 95 % "not sure" on off-topic ones, on any
+Fails below 95 % on on-topic questions, on any off-topic one that is not "not sure", on any
 missed red flag, and on any red flag raised for an on-topic question. Run with `-s` to see
 the report and every miss.
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import Content
 from bot.core.answers import AnswerMatcher, Reply
 
 QUESTIONS = Path(__file__).parent / "fixtures" / "questions.toml"
@@ -50,9 +51,15 @@ def _report(name: str, rows: list[tuple[str, str, str]]) -> float:
 
 def test_the_labelled_set_is_big_and_varied_enough() -> None:
     data = _load()
-    assert sum(len(texts) for texts in data.values()) >= 170
+    assert sum(len(texts) for texts in data.values()) >= 170 + 150
     assert len(data["unsure"]) >= 30
     assert len(data["red_flag"]) >= 25
+
+
+def test_every_answer_topic_is_asked_about_in_the_labelled_set(content: Content) -> None:
+    data = _load()
+    for topic in content.answers:
+        assert len(data.get(topic.id, [])) >= 5, topic.id
 
 
 def test_topic_labels_exist(matcher: AnswerMatcher) -> None:
@@ -69,7 +76,8 @@ def test_on_topic_questions_get_the_right_answer(
 
 
 def test_off_topic_questions_get_not_sure(results: dict[str, list[tuple[str, str, str]]]) -> None:
-    assert _report("off-topic (not sure)", results["off"]) >= MIN_ACCURACY
+    # Every one of them: a confident answer to a question we don't cover is the worst reply.
+    assert _report("off-topic (not sure)", results["off"]) == 1.0
 
 
 def test_every_red_flag_is_caught(results: dict[str, list[tuple[str, str, str]]]) -> None:

@@ -18,6 +18,7 @@ from bot.core.buttons import (
     Felt,
     ForgetButton,
     GoalButton,
+    GoOnToday,
     Pause,
     Payload,
     PickDays,
@@ -53,7 +54,8 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
         st.integers(0, 10**6),
         st.integers(0, 10),
     ),
-    st.builds(SafetyButton, st.sampled_from(list(SafetyChoice))),
+    st.builds(SafetyButton, st.sampled_from(list(SafetyChoice)), st.booleans()),
+    st.builds(GoOnToday, st.booleans()),
     st.builds(ForgetButton, st.booleans()),
     st.builds(TopicButton, st.from_regex(r"[a-z][a-z0-9_]{0,39}", fullmatch=True)),
     st.builds(PickTime, hhmm),
@@ -92,7 +94,7 @@ def test_any_string_decodes_without_an_exception(data: str) -> None:
         assert decode(encode(decoded)) == decoded
 
 
-@given(st.from_regex(r"(r|s|f|q|m|z|p|d|c):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
+@given(st.from_regex(r"(r|g|s|f|q|m|z|p|d|c):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
 def test_strings_that_look_like_ours_never_raise(data: str) -> None:
     decode(data)
 
@@ -147,3 +149,13 @@ def test_the_wire_format_stays_what_old_messages_carry() -> None:
     assert encode(FeedbackButton(12, 0, Felt.EASY)) == "d:12:0:e"
     assert encode(CheckinScore(date(2024, 6, 3), 4)) == "c:20240603:4"
     assert encode(GoalButton(4)) == "p:goal:4" and encode(ProgressButton(30)) == "p:30"
+
+
+def test_the_new_buttons_have_their_own_wire_format() -> None:
+    # Stop asks first; the answer "Stop" and "Keep going" are taps of their own.
+    assert encode(RoutineButton(12, 3, RoutineTap.STOP)) == "r:12:3:x"
+    assert decode("r:12:3:X") == RoutineButton(12, 3, RoutineTap.CONFIRM_STOP)
+    assert decode("r:12:3:k") == RoutineButton(12, 3, RoutineTap.KEEP_GOING)
+    assert encode(SafetyButton(SafetyChoice.NONE, then_routine=True)) == "s:none:r"
+    assert encode(GoOnToday(True)) == "g:on" and encode(GoOnToday(False)) == "g:rest"
+    assert decode("s:none:x") == Unknown() and decode("g:maybe") == Unknown()

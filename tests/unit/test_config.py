@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,80 @@ def test_a_corrupt_database_stops_start_up_with_one_line_and_is_kept(tmp_path: P
     assert "not a usable SQLite database" in result.stderr
     assert "Traceback" not in result.stderr
     assert database.read_bytes() == b"not sqlite at all" * 64
+
+
+@pytest.mark.parametrize(
+    ("env", "path", "url"),
+    [
+        ({}, Path("data/backcoach.sqlite3"), None),
+        ({"DATABASE_PATH": "/srv/bot.sqlite3"}, Path("/srv/bot.sqlite3"), None),
+        ({"DATABASE_URL": "sqlite:///data/bot.sqlite3"}, Path("data/bot.sqlite3"), None),
+        ({"DATABASE_URL": "sqlite:////srv/bot.sqlite3"}, Path("/srv/bot.sqlite3"), None),
+        (
+            {"DATABASE_URL": "postgresql://bot:pw@db.internal:5432/backcoach"},
+            Path("data/backcoach.sqlite3"),
+            "postgresql://bot:pw@db.internal:5432/backcoach",
+        ),
+        (
+            {"DATABASE_URL": "postgres://bot@10.0.0.5/backcoach?sslmode=require"},
+            Path("data/backcoach.sqlite3"),
+            "postgres://bot@10.0.0.5/backcoach?sslmode=require",
+        ),
+    ],
+)
+def test_the_database_is_a_sqlite_file_unless_database_url_names_postgresql(
+    env: dict[str, str], path: Path, url: str | None
+) -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env})
+    assert (settings.database_path, settings.database_url) == (path, url)
+    assert settings.database == (url or path)  # what Database.open is given
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_URL": "mysql://bot:hunter2@db/backcoach"}, "DATABASE_URL must be"),
+        ({"DATABASE_URL": "bot:hunter2@db/backcoach"}, "DATABASE_URL must be"),
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL must name a file"),
+        ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL must name a file"),
+        ({"DATABASE_URL": "postgresql://bot:hunter2@db:port/x"}, "DATABASE_URL is not a valid"),
+        ({"DATABASE_URL": "postgresql://bot:hunter2@db"}, "DATABASE_URL must name a host and"),
+        ({"DATABASE_URL": "postgresql:///backcoach"}, "DATABASE_URL must name a host and"),
+        (
+            {"DATABASE_URL": "sqlite:///a.sqlite3", "DATABASE_PATH": "b.sqlite3"},
+            "Set DATABASE_URL or DATABASE_PATH, not both",
+        ),
+    ],
+)
+def test_a_bad_database_url_is_one_line_that_never_shows_the_password(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env})
+    assert "hunter2" not in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unreachable_postgresql_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).parents[2]),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached
+            "DATABASE_URL": f"postgresql://bot:hunter2@127.0.0.1:{port}/backcoach",
+        },
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Cannot reach PostgreSQL at postgresql://bot:***@127.0.0.1" in result.stderr
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

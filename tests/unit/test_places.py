@@ -104,13 +104,18 @@ def test_a_darwin_user_typing_plus_9_30_in_june_can_pick_darwin_not_only_adelaid
     result = lookup("+9:30", SUMMER)
     zones = [choice.zone for choice in result.choices]
     assert zones[0] == "Australia/Adelaide"  # the most populous, with daylight saving
-    assert result.choices[-1] == ZoneChoice(
-        "Australia/Darwin", "Fixed UTC+9:30 (no daylight saving) · Darwin"
-    )
+    # Labelled by what it saves: Australia keeps several times, so the city names it.
+    assert ZoneChoice(
+        "Australia/Darwin", "Darwin (Australia/Darwin), no daylight saving"
+    ) in result.choices
 
 
 def test_someone_in_india_typing_plus_5_30_can_pick_india() -> None:
-    assert zones_offered("+5:30", SUMMER) == ["Asia/Colombo", "Asia/Kolkata"]
+    # India first (the most people), labelled by the zone it saves, not as "Fixed".
+    assert zones_offered("+5:30", SUMMER) == ["Asia/Kolkata", "Asia/Colombo"]
+    assert lookup("+5:30", SUMMER).choices[0].label == (
+        "India time (Asia/Kolkata), no daylight saving · Mumbai"
+    )
     assert zones_offered("+05:45", SUMMER) == ["Asia/Kathmandu"]  # one name per zone
 
 

@@ -130,10 +130,11 @@ def test_the_playground_ignores_the_live_token_api_and_database() -> None:
         "TELEGRAM_BOT_TOKEN": "not even well-formed",
         "TELEGRAM_API_URL": "https://api.telegram.org",
         "DATABASE_PATH": "data/backcoach.sqlite3",
+        "DATABASE_URL": "postgresql://bot:pw@db.internal/backcoach",
         "REMINDER_SWEEP_SECONDS": "60",
     }
     settings = playground_settings(PlaygroundOptions(speed=10), environ)
-    assert settings.database_path == Path("data/playground.sqlite3")
+    assert settings.database == Path("data/playground.sqlite3")
     assert settings.token != environ["TELEGRAM_BOT_TOKEN"]
     assert settings.speed == 10
     # The sweep interval is scaled once, by the one ScaledClock: 60 s / 10 = 6 s.

@@ -3,12 +3,12 @@ bounded history reads (checked with SQLite's query plans), the export, and /forg
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
 
 from bot.content import Content
@@ -25,7 +25,7 @@ from bot.core.progress import (
 from bot.core.schedule import next_occurrence
 from bot.views.progress import export_csv
 from db import progress, users
-from db.connection import Database, migrations
+from db.connection import Database, IntegrityError, Row, Transaction, migrations
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ORDER = ["flexion", "cat_cow", "trunk_twist", "knee_rocks", "glute_bridge"]
@@ -34,23 +34,41 @@ ORDER = ["flexion", "cat_cow", "trunk_twist", "knee_rocks", "glute_bridge"]
 class RecordingDatabase(Database):
     """Remembers every read, so a test can ask SQLite how it would run each one."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        super().__init__(conn, path)
+    engine = "sqlite"
+
+    def __init__(self, inner: Database) -> None:
+        self.inner = inner
+        self.path = inner.path
         self.reads: list[tuple[str, tuple[object, ...]]] = []
 
-    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
-        self.reads.append((sql, tuple(params)))
-        return await super().fetchone(sql, params)
+    @property
+    def label(self) -> str:
+        return self.inner.label
 
-    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> int:
+        return await self.inner.execute(sql, params)
+
+    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> Row | None:
         self.reads.append((sql, tuple(params)))
-        return await super().fetchall(sql, params)
+        return await self.inner.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        self.reads.append((sql, tuple(params)))
+        return await self.inner.fetchall(sql, params)
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
+        return self.inner.transaction()
+
+    async def erase_deleted(self) -> None:
+        await self.inner.erase_deleted()
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[RecordingDatabase]:
-    base = await Database.open(tmp_path / "bot.sqlite3")
-    database = RecordingDatabase(base.conn, base.path)
+    database = RecordingDatabase(await Database.open(tmp_path / "bot.sqlite3"))
     await users.upsert(database, 7, 7, "Sam", 0.0)
     await users.upsert(database, 8, 8, "Kim", 0.0)
     yield database
@@ -74,9 +92,9 @@ async def add_routine(
     started = at(start)
     ended = started + 480 if status in ("finished", "stopped") else None
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        row = await conn.fetchone(
             "INSERT INTO routine_runs (user_id, chat_id, status, phase, pain_before, pain_after, "
-            "started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 user_id,
                 user_id,
@@ -88,8 +106,8 @@ async def add_routine(
                 ended,
             ),
         )
-        run_id = cursor.lastrowid
-        assert run_id is not None
+        assert row is not None
+        run_id = int(row["id"])
         for position, outcome in enumerate(outcomes):
             await conn.execute(
                 "INSERT INTO exercise_results (run_id, position, exercise_id, outcome, "
@@ -128,7 +146,7 @@ async def test_the_goal_is_5_until_set_and_only_3_to_7_can_be_stored(db: Databas
     assert (await progress.get_settings(db, 7)).weekly_goal == 5
     await progress.set_goal(db, 7, 3, now=1.0)
     assert (await progress.get_settings(db, 7)).weekly_goal == 3
-    with pytest.raises(aiosqlite.IntegrityError):
+    with pytest.raises(IntegrityError):
         await progress.set_goal(db, 7, 8, now=2.0)
     assert (await progress.get_settings(db, 7)).weekly_goal == 3
     assert await progress.goals(db, [7, 8, 999]) == {7: 3, 8: 5, 999: 5}
@@ -196,7 +214,7 @@ async def test_one_check_in_a_day_answering_again_corrects_it(db: Database) -> N
     assert await progress.record_checkin(db, 7, "2024-06-04", at("2024-06-04T07:31"), 4) == previous
     assert await progress.record_checkin(db, 7, "2024-06-04", at("2024-06-04T07:40"), 3) == previous
     assert await count(db, "morning_checkins", 7) == 2
-    with pytest.raises(aiosqlite.IntegrityError):
+    with pytest.raises(IntegrityError):
         await progress.record_checkin(db, 7, "2024-06-05", 0.0, 11)
 
 
@@ -327,8 +345,7 @@ async def test_history_reads_walk_indexes_never_a_whole_table(db: RecordingDatab
     await progress.finished_ends_within(db, {7: (0.0, 1e12)})
     assert len(db.reads) >= 10
     for sql, params in db.reads:
-        async with db.conn.execute("EXPLAIN QUERY PLAN " + sql, params) as cursor:
-            plan = [row[3] for row in await cursor.fetchall()]
+        plan = [row[3] for row in await db.inner.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
         # `SCAN a0`: reading a bounded subquery's own result; anything else is a table scan.
         scans = [step for step in plan if step.startswith("SCAN") and not step[5:].startswith("a")]
         assert scans == [], (sql, plan)

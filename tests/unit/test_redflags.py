@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.redflags import detect_red_flag
+from bot.core.redflags import MAX_CHARS, detect_red_flag
+from bot.core.text import normalise
 
 
 @pytest.mark.parametrize(
@@ -149,3 +150,19 @@ def test_a_red_flag_deep_in_a_long_message_is_found() -> None:
 def test_odd_input_never_raises() -> None:
     for text in ["x" * 100_000, "Что такое этот бот?", "这个练习有什么用", "\x00\u200b", "a" * 5]:
         detect_red_flag(text)
+
+
+def test_text_that_expands_when_normalised_is_read_only_up_to_telegrams_limit() -> None:
+    """U+FDFA decomposes into 18 characters: 4,096 of them would be 73,728 to scan. The
+    normalised text is cut at MAX_CHARS, so the patterns' work stays bounded."""
+    huge = "\ufdfa" * 4096
+    assert len(normalise(huge)) > 18 * 4000
+    assert len(normalise(huge, limit=MAX_CHARS)) <= MAX_CHARS
+    assert detect_red_flag(huge) is None
+    flag = detect_red_flag("I've got chest pain " + huge)
+    assert flag is not None and flag.level == "urgent"
+
+
+def test_accented_text_keeps_all_its_letters_within_the_limit() -> None:
+    text = "é" * MAX_CHARS
+    assert normalise(text, limit=MAX_CHARS) == "e" * MAX_CHARS

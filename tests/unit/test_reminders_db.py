@@ -1,21 +1,23 @@
-"""The reminders table: atomic changes, claims, and guarded advances."""
+"""The reminders table, on both engines: atomic changes, claims, and guarded advances."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from db import reminders, users
 from db.connection import Database
 from db.reminders import Reminder
+from tests.pg import both_engines
+
+pytestmark = both_engines
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "r.sqlite3")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
     await users.upsert(database, 1, 1, "Alex", 0.0)
     yield database
     await database.close()

@@ -136,6 +136,7 @@ def test_after_the_last_exercise_the_closing_score_finishes_the_routine() -> Non
     summary = summarize(state, PLAN)
     assert (summary.minutes, summary.seconds) == (2, 5)
     assert len(summary.skipped) == 5 and summary.advice == "improved"
+    assert summary.total == 5 and summary.done == ()
 
 
 @pytest.mark.parametrize(
@@ -146,9 +147,11 @@ def test_after_the_last_exercise_the_closing_score_finishes_the_routine() -> Non
         (7, 8, "pain_high"),
         (9, 9, "pain_high"),
         (6, 4, "improved"),  # 2 points
-        (3, 2, "improved"),  # 33 %
-        (7, 6, "unchanged"),  # 1 point, 14 %
-        (4, 5, "unchanged"),  # rose by 1
+        (3, 2, "eased"),  # 33 %, but from a start below 4: one point is not the rule's
+        (1, 0, "eased"),
+        (10, 7, "improved"),  # 30 % from 10 (and 3 points)
+        (7, 6, "eased"),  # 1 point, 14 %
+        (4, 5, "rose_a_little"),  # rose by 1: said plainly, never "fine"
         (0, 0, "unchanged"),
     ],
 )

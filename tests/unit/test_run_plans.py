@@ -47,9 +47,9 @@ def service(db: Database, content: Content, clock: ScaledClock, **kwargs: int) -
 
 
 async def act(
-    routines: RoutineService, state: RoutineState, action: Action, **kw: int
+    routines: RoutineService, state: RoutineState, action: Action, value: int | None = None
 ) -> RoutineState:
-    result = await routines.perform(state, action, **kw)
+    result = await routines.perform(state, action, value=value)
     assert isinstance(result, Transition), result
     return result.state
 
