@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.machine import describe, write_section
+from bench.machine import describe, drawn_pictures, write_section
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.process import BotProcess
 from bot.emulator.server import ApiError
@@ -171,6 +171,7 @@ async def run(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "kill.sqlite3"
         await create_database(path)
+        drawn_pictures(Path(folder))  # the bot's media folder: nothing to draw per restart
         bot = BotProcess(emulator.url, TOKEN, path, Path(folder) / "bot.log", speed=SPEED)
         hold_ids: list[int] = []
         for round_ in range(rounds):

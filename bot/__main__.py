@@ -49,6 +49,10 @@ def run_live() -> int:
     try:
         settings = load_settings(environ)
         content = load_content()
+        # The exercise pictures' poses are content too: a wrong angle stops start-up here.
+        from bot.media.figures import MediaLibrary
+
+        media = MediaLibrary.load(settings.media_path, content)
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
     try:
@@ -58,7 +62,7 @@ def run_live() -> int:
     configure_logging(settings.log_level, [settings.token])
     from bot.app import ALLOWED_UPDATES, build_application
 
-    app = build_application(settings, content=content)
+    app = build_application(settings, content=content, media=media)
     try:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except DatabaseError as exc:

@@ -36,6 +36,7 @@ from bot.core.answers import AnswerMatcher
 from bot.core.buttons import (
     ForgetButton,
     GoOnToday,
+    PicturesButton,
     ReminderButton,
     ReminderPayload,
     RoutineButton,
@@ -49,6 +50,7 @@ from bot.handlers import (
     errors,
     help,
     membership,
+    pictures,
     privacy,
     questions,
     reminders,
@@ -61,6 +63,7 @@ from bot.handlers import progress as progress_handlers
 from bot.handlers.callbacks import matches
 from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
+from bot.media.figures import MediaLibrary
 from bot.runtime.charts import ChartRenderer
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
 from bot.runtime.holds import HoldTimers
@@ -68,6 +71,7 @@ from bot.runtime.sending import PacedSender
 from bot.runtime.tracking_bot import AnswerTrackingBot
 from bot.services.checkins import CheckinService
 from bot.services.doses import RunPlans
+from bot.services.media import MediaService
 from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
@@ -124,6 +128,8 @@ def handlers() -> list[Handler]:
         CommandHandler("ask", questions.ask),
         CommandHandler("why", questions.why),
         CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
+        CommandHandler("pictures", pictures.pictures_command),
+        CallbackQueryHandler(pictures.on_button, pattern=matches(PicturesButton)),
         # Free text: an answer the reminder set-up waits for wins, then questions.
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, typed.on_text),
         # Catch-alls last, so they only get what no feature took.
@@ -136,13 +142,18 @@ def handlers() -> list[Handler]:
 
 
 def _post_init(
-    settings: Settings, content: Content, clock: ScaledClock, matcher: AnswerMatcher
+    settings: Settings,
+    content: Content,
+    clock: ScaledClock,
+    matcher: AnswerMatcher,
+    library: MediaLibrary,
 ) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
         db = await Database.open(settings.database)
         holds = HoldTimers(clock)
         plan = Plan.from_content(content)
+        media = MediaService(db, library, clock)
         reminder_service = ReminderService(
             db,
             clock,
@@ -171,6 +182,7 @@ def _post_init(
                 ),
                 reminders=reminder_service,
                 setup=SetupService(db, clock),
+                media=media,
                 progress=ProgressService(db, content, clock),
                 checkins=checkins,
                 charts=ChartRenderer(),
@@ -182,6 +194,8 @@ def _post_init(
         threading.Thread(target=places.warm, name="places-warm", daemon=True).start()
         await restore_holds(app)
         await reminder_service.start()
+        # Pictures missing from the cache are drawn in a worker thread; meanwhile, text.
+        media.start()
         await checkins.recover_interrupted()
         _schedule_sweep(
             app, reminder_service, checkins, clock.real_seconds(settings.reminder_sweep_seconds)
@@ -222,7 +236,9 @@ def _schedule_sweep(
 
 async def _post_stop(app: BotApp) -> None:
     """After updates stop, before the HTTP client closes: let reminder sends finish."""
-    await deps_of(app).reminders.stop()
+    deps = deps_of(app)
+    await deps.reminders.stop()
+    await deps.media.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -237,10 +253,14 @@ def build_application(
     *,
     content: Content | None = None,
     clock: Clock | None = None,
+    media: MediaLibrary | None = None,
 ) -> BotApp:
     """Build the bot. Nothing touches the network or the database until `initialize()`
-    and `post_init` run (run_polling does both; tests use `start_application`)."""
+    and `post_init` run (run_polling does both; tests use `start_application`). `media`:
+    the exercise pictures (by default loaded from content, cached in settings.media_path)."""
     content = content if content is not None else load_content()
+    if media is None:
+        media = MediaLibrary.load(settings.media_path, content)
     scaled = ScaledClock(settings.speed, clock)
     matcher = AnswerMatcher(content, AnswerTexts(content))
     app = cast(
@@ -258,7 +278,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init(settings, content, scaled, matcher))
+        .post_init(_post_init(settings, content, scaled, matcher, media))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),

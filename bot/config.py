@@ -48,6 +48,8 @@ class Settings:
     speed: float = 1.0
     # How often the reminder sweep wakes, in (unscaled) seconds.
     reminder_sweep_seconds: float = 60.0
+    # Where the exercise pictures are drawn and kept; None: `media` next to the database.
+    media_dir: Path | None = None
 
     @property
     def database(self) -> str | Path:
@@ -63,6 +65,10 @@ class Settings:
     def file_url(self) -> str:
         """Root of file downloads: `{api}/file/bot<token>/<path>`."""
         return f"{self.api_url}/file/bot"
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.database_path.parent / "media"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -178,6 +184,7 @@ def load_settings(
     sweep = _number(env, "REMINDER_SWEEP_SECONDS", default=60.0, high=3600.0)
 
     database_path, database_url = _database(env, default_database)
+    media_dir = _env(env, "MEDIA_DIR")
     return Settings(
         token=token,
         api_url=api_url,
@@ -186,4 +193,5 @@ def load_settings(
         log_level=log_level,
         speed=speed,
         reminder_sweep_seconds=sweep,
+        media_dir=Path(media_dir) if media_dir is not None else None,
     )

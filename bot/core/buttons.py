@@ -201,6 +201,13 @@ class CheckinScore:
 
 
 @dataclass(frozen=True, slots=True)
+class PicturesButton:
+    """The exercise pictures: "Text only" under a picture (show=False), or "Pictures on"."""
+
+    show: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """Anything the codec could not read: forged, truncated, or from an old version."""
 
@@ -220,5 +227,6 @@ Payload = (
     | ReminderButton
     | ZonePayload
     | ProgressPayload
+    | PicturesButton
     | Unknown
 )

@@ -24,6 +24,7 @@ class BotProcess:
         *,
         speed: float = 1.0,
         sweep_seconds: float = 60.0,
+        media_dir: Path | None = None,
     ) -> None:
         self.api_url = api_url
         self.token = token
@@ -31,12 +32,16 @@ class BotProcess:
         self.log_file = log_file
         self.speed = speed
         self.sweep_seconds = sweep_seconds
+        # Where the exercise pictures are (None: drawn next to the database after start-up).
+        self.media_dir = media_dir
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
         self._log_from = 0
 
     def _env(self) -> dict[str, str]:
+        media = {"MEDIA_DIR": str(self.media_dir)} if self.media_dir is not None else {}
         return {
+            **media,
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "PYTHONPATH": str(_ROOT),
             "TELEGRAM_BOT_TOKEN": self.token,

@@ -7,8 +7,8 @@ button is built. `decode` never raises: forged, truncated or out-of-range data i
 
 Wire formats (kept stable so buttons on old messages keep working after a deploy):
 `r:<run>:<version>:<tap>[score]`, `g:on|rest`, `s:<choice>[:r]`, `f:yes|no`, `q:<topic>`,
-`m:…` reminders, `z:ask|set:<zone>`, and for progress (issue 12) `p:14|30`,
-`p:goal[:<n>]`, `d:<run>:<exercise index>:e|r|h` (the dose tap), `c:on|off`,
+`m:…` reminders, `z:ask|set:<zone>`, `i:on|off` pictures, and for progress (issue 12)
+`p:14|30`, `p:goal[:<n>]`, `d:<run>:<exercise index>:e|r|h` (the dose tap), `c:on|off`,
 `c:w:<hhmm>`, `c:<yyyymmdd>:<score>` (the morning check-in).
 """
 
@@ -34,6 +34,7 @@ from bot.core.buttons import (
     Payload,
     PickDays,
     PickTime,
+    PicturesButton,
     ProgressButton,
     ReminderButton,
     ReminderTap,
@@ -106,6 +107,8 @@ def _encode(payload: Payload) -> str:
             return "z:ask"
         case SetZone(zone):
             return f"z:set:{zone}"
+        case PicturesButton(show):
+            return "i:on" if show else "i:off"
         case ProgressButton(days):
             return f"p:{days}"
         case GoalButton(goal):
@@ -233,6 +236,8 @@ def decode(data: object) -> Payload:
         return TopicButton(parts[1])
     if head == "m":
         return _reminder(parts)
+    if head == "i" and len(parts) == 2 and parts[1] in ("on", "off"):
+        return PicturesButton(parts[1] == "on")
     if head == "z":
         if parts == ["z", "ask"]:
             return AskZone()

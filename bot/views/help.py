@@ -11,6 +11,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("timezone", "Set your time zone"),
     ("ask", "Ask a question, e.g. /ask why glute bridge"),
     ("why", "Why an exercise helps, e.g. /why cat cow"),
+    ("pictures", "Exercise pictures on or off (/pictures off: text only)"),
     ("safety", "Take the safety check again"),
     ("cancel", "Stop what we're doing"),
     ("export", "Your history as a CSV file"),

@@ -19,10 +19,17 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-async def live_bot(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    # Speed 20: the 20 s hold lasts 1 s.
+async def live_bot(
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
+) -> AsyncIterator[BotProcess]:
+    # Speed 20: the 20 s hold lasts 1 s. The pictures are the tests' drawn ones.
     process = BotProcess(
-        emulator.url, TEST_TOKEN, tmp_path / "bot.sqlite3", tmp_path / "bot.log", speed=20.0
+        emulator.url,
+        TEST_TOKEN,
+        tmp_path / "bot.sqlite3",
+        tmp_path / "bot.log",
+        speed=20.0,
+        media_dir=media_cache,
     )
     await process.start()
     yield process

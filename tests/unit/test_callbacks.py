@@ -23,6 +23,7 @@ from bot.core.buttons import (
     Payload,
     PickDays,
     PickTime,
+    PicturesButton,
     ProgressButton,
     ReminderButton,
     ReminderTap,
@@ -68,6 +69,7 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
     st.builds(ReminderButton, st.sampled_from(list(ReminderTap)), days),
     st.just(AskZone()),
     st.builds(SetZone, zones),
+    st.builds(PicturesButton, st.booleans()),
     st.builds(ProgressButton, st.sampled_from([14, 30])),
     st.builds(GoalButton, st.none() | st.integers(3, 7)),
     st.builds(
@@ -94,7 +96,7 @@ def test_any_string_decodes_without_an_exception(data: str) -> None:
         assert decode(encode(decoded)) == decoded
 
 
-@given(st.from_regex(r"(r|g|s|f|q|m|z|p|d|c):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
+@given(st.from_regex(r"(r|g|s|f|q|m|z|i|p|d|c):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
 def test_strings_that_look_like_ours_never_raise(data: str) -> None:
     decode(data)
 
@@ -111,6 +113,8 @@ def test_strings_that_look_like_ours_never_raise(data: str) -> None:
         "m:p:0",
         "m:go:20241340",  # no 40th of the 13th month
         "m:t:2460",
+        "i:yes",  # pictures are on or off, nothing else
+        "i:on:1",
         "p:7",  # only the 14- and 30-day charts exist
         "p:goal:8",  # a goal is 3 to 7 days
         "p:goal:2",
@@ -146,6 +150,7 @@ def test_the_wire_format_stays_what_old_messages_carry() -> None:
     assert encode(ReminderButton(ReminderTap.SNOOZE, date(2024, 6, 3))) == "m:snz:20240603"
     assert encode(PickDays("0730", True)) == "m:d:0730:w"
     assert encode(SafetyButton(SafetyChoice.NONE)) == "s:none"
+    assert encode(PicturesButton(False)) == "i:off"
     assert encode(FeedbackButton(12, 0, Felt.EASY)) == "d:12:0:e"
     assert encode(CheckinScore(date(2024, 6, 3), 4)) == "c:20240603:4"
     assert encode(GoalButton(4)) == "p:goal:4" and encode(ProgressButton(30)) == "p:30"
