@@ -59,15 +59,20 @@ from bot.handlers import (
     start,
     typed,
 )
+from bot.handlers import progress as progress_handlers
 from bot.handlers.callbacks import matches
 from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
 from bot.media.figures import MediaLibrary
+from bot.runtime.charts import ChartRenderer
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
 from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import SEND_READ_TIMEOUT, PacedSender
 from bot.runtime.tracking_bot import AnswerTrackingBot
+from bot.services.checkins import CheckinService
+from bot.services.doses import RunPlans
 from bot.services.media import MediaService
+from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.setup import SetupService
@@ -110,6 +115,12 @@ def handlers() -> list[Handler]:
             pattern=matches(*get_args(ReminderPayload), *get_args(ZonePayload), ReminderButton),
         ),
         MessageHandler(filters.LOCATION, reminders.got_location),
+        # Progress (issue 12): its buttons, and the typed wake-up time they may ask for
+        # (text that is not one goes on to `typed`).
+        progress_handlers.conversation(typed.on_text),
+        CommandHandler("progress", progress_handlers.progress_command),
+        CommandHandler("goal", progress_handlers.goal_command),
+        CommandHandler("export", progress_handlers.export_command),
         CommandHandler("routine", routine.start_routine),
         CommandHandler("cancel", typed.cancel),
         CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
@@ -149,6 +160,12 @@ def _post_init(
             PacedSender(),
             functools.partial(reminders.deliver, app.bot, content),
         )
+        checkins = CheckinService(
+            db,
+            clock,
+            reminder_service.sender,
+            functools.partial(progress_handlers.deliver_checkin, app.bot),
+        )
         install(
             app,
             Deps(
@@ -160,10 +177,15 @@ def _post_init(
                 db=db,
                 holds=holds,
                 users=UserService(db, clock),
-                routines=RoutineService(db, plan, clock, holds.cancel),
+                routines=RoutineService(
+                    db, plan, clock, holds.cancel, plans=RunPlans(db, content, clock)
+                ),
                 reminders=reminder_service,
                 setup=SetupService(db, clock),
                 media=media,
+                progress=ProgressService(db, content, clock),
+                checkins=checkins,
+                charts=ChartRenderer(),
             ),
         )
         await help.set_commands(app)
@@ -174,16 +196,25 @@ def _post_init(
         await reminder_service.start()
         # Pictures missing from the cache are drawn in a worker thread; meanwhile, text.
         media.start()
-        _schedule_sweep(app, reminder_service, clock.real_seconds(settings.reminder_sweep_seconds))
+        await checkins.recover_interrupted()
+        _schedule_sweep(
+            app, reminder_service, checkins, clock.real_seconds(settings.reminder_sweep_seconds)
+        )
         log.info("BackCoach is ready (database %s)", db.label)
 
     return post_init
 
 
-def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval: float) -> None:
+def _schedule_sweep(
+    app: BotApp,
+    service: ReminderService[PacedSender],
+    checkins: CheckinService[PacedSender],
+    interval: float,
+) -> None:
     """Catch up right away, then wake on the sweep interval (each minute by default),
     aligned to whole intervals of real time (reminders are at whole minutes) plus a
-    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59."""
+    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59. The same
+    job sends the morning check-ins through the same queue."""
     if app.job_queue is None:
         raise RuntimeError(
             "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
@@ -191,6 +222,7 @@ def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval
 
     async def sweep(context: BotContext) -> None:
         await service.sweep_logged()
+        await checkins.sweep_logged()
 
     app.job_queue.run_once(sweep, 0.0, name="reminder-sweep-start")
     app.job_queue.run_repeating(
@@ -212,6 +244,7 @@ async def _post_stop(app: BotApp) -> None:
 async def _post_shutdown(app: BotApp) -> None:
     deps = uninstall(app)
     if deps is not None:
+        deps.charts.close()
         await deps.db.close()
 
 

@@ -48,6 +48,9 @@ class Due:
     # Filled in by the service, not read here: (pain before, after) of a routine finished
     # the local day before, when it ended with "stop for today".
     last_pain: tuple[int, int] | None = None
+    # (days with a finished routine this local week, weekly goal): filled in by the sweep
+    # for "3 of 5 this week, two to go" (issue 12); None when not known.
+    week: tuple[int, int] | None = None
 
 
 _COLUMNS = (

@@ -33,7 +33,7 @@ def arm(context: BotContext, state: RoutineState, countdown_id: int, *, ticks: b
         run_id=state.run_id,
         user_id=state.user_id,
         ends_at=state.hold_ends_at,
-        hold_seconds=state.step(deps.plan).seconds,
+        hold_seconds=state.step(deps.routines.plan_of(state)).seconds,
         release=on_hold_end,
         tick=on_tick if ticks else None,
         data={"run_id": state.run_id, "ends_at": state.hold_ends_at, "message_id": countdown_id},
@@ -66,7 +66,7 @@ async def on_tick(context: BotContext) -> None:
     state = await context.deps.routines.load(data["run_id"])
     if state is None or not _still_running(state, data):
         return
-    screen = view.hold_countdown(state, context.deps.plan, shown)
+    screen = view.hold_countdown(state, context.deps.routines.plan_of(state), shown)
     try:
         await context.bot.edit_message_text(
             screen.text,
@@ -110,7 +110,7 @@ async def announce_release(
     if countdown_id is not None:
         try:
             await context.bot.edit_message_text(
-                view.hold_over(_held_step(released, deps.plan), early=False),
+                view.hold_over(_held_step(released, deps.routines.plan_of(released)), early=False),
                 chat_id=released.chat_id,
                 message_id=countdown_id,
             )
@@ -119,7 +119,7 @@ async def announce_release(
     if not await deps.routines.claim_announcement(released.run_id):
         return
     try:
-        await send(context, released, view.release(released, deps.plan))
+        await send(context, released, view.release(released, deps.routines.plan_of(released)))
     finally:
         await deps.routines.announced(released.run_id)
 
@@ -172,7 +172,7 @@ async def _close_quietly(
     """Turn the countdown into the finished step: an edit, so no late notification."""
     if message_id is None:
         return
-    screen = view.exercise_step(released, context.deps.plan)
+    screen = view.exercise_step(released, context.deps.routines.plan_of(released))
     try:
         await context.bot.edit_message_text(
             screen.text,

@@ -86,7 +86,7 @@ async def strip(context: BotContext, message: Message | None) -> None:
 
 def current_screen(state: RoutineState, deps: Deps) -> Screen:
     """The screen for where the routine is now (after a stale button, Resume, Continue)."""
-    plan = deps.plan
+    plan = deps.routines.plan_of(state)
     if state.status is Status.PAUSED:
         return view.paused(state, plan)
     if state.phase is Phase.PAIN_BEFORE:

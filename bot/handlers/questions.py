@@ -17,7 +17,7 @@ from bot.core.commands import Command, command_word
 from bot.core.routine import Action, Phase, RoutineState, Status
 from bot.core.safety import may_exercise
 from bot.core.text import esc, split_for_telegram
-from bot.handlers import pictures, routine
+from bot.handlers import pictures, progress, routine
 from bot.handlers.callbacks import decode, markup
 from bot.handlers.common import remember_user
 from bot.handlers.gate import send_safety_screen
@@ -99,6 +99,9 @@ async def respond(context: BotContext, user: Profile, text: str) -> None:
         await typed_command(context, user, state, _COMMANDS[command])
         return
     if state is None:
+        if reply.kind == "answer" and reply.topic is not None and reply.topic.id == "progress":
+            progress.show(context, user.user_id, user.chat_id)  # "how has my pain changed?"
+            return
         await send_reply(context, user.chat_id, reply, user_id=user.user_id)
         return
     if reply.kind in ("answer", "smalltalk"):

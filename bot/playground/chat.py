@@ -58,6 +58,8 @@ def _media_suffix(data: bytes, kind: str) -> str:
             return suffix
     if data[4:8] == b"ftyp":
         return ".mp4"
+    if kind == "document":
+        return ".csv"  # the bot's one document: /export
     return ".gif" if kind == "animation" else ".jpg"
 
 
@@ -225,7 +227,7 @@ class TerminalChat:
         if message.kind == "text" or message.message_id in self.saved:
             return []
         self.saved.add(message.message_id)
-        label = "🎞 animation" if message.kind == "animation" else "🖼 photo"
+        label = {"animation": "🎞 animation", "document": "📄 file"}.get(message.kind, "🖼 photo")
         if message.media is None:
             return [self.style("2", f"  {label} (sent by reference, nothing to save)")]
         suffix = _media_suffix(message.media, message.kind)

@@ -45,11 +45,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core import schedule
 from bot.core.clock import ScaledClock
+from bot.core.progress import local_date, week_bounds, week_count
 from bot.core.routine import keeps_stop_advice
 from bot.core.safety import blocks_reminders, status_of
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.places import is_valid_zone, zone_info
-from db import reminders, routines
+from db import progress, reminders, routines
 from db.connection import Database
 from db.reminders import Due, Reminder
 
@@ -311,8 +312,10 @@ class ReminderService(Generic[Q]):
                     done += move[1] == "done"
                 else:
                     to_send.append(due)
+            weeks = await self._weeks(to_send)
             for due in await self._with_last_pain(to_send):
-                if self.sender.submit(due.reminder.user_id, self._attempt(due)):
+                week = weeks.get(due.reminder.user_id)
+                if self.sender.submit(due.reminder.user_id, self._attempt(replace(due, week=week))):
                     queued += 1
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
@@ -329,6 +332,25 @@ class ReminderService(Generic[Q]):
                 windows[due.reminder.user_id] = schedule.local_day_bounds(day, zone)
         return windows
 
+    async def _weeks(self, rows: list[Due]) -> dict[int, tuple[int, int]]:
+        """(routine days this local week, weekly goal) for each due user, in a few batched
+        queries: the reminder says "3 of 5 this week, two to go"."""
+        days: dict[int, tuple[date, ZoneInfo]] = {}
+        for due in rows:
+            if due.zone is not None and is_valid_zone(due.zone):
+                zone = zone_info(due.zone)
+                days[due.reminder.user_id] = (occurrence_date(due.reminder, zone), zone)
+        if not days:
+            return {}
+        windows = {uid: week_bounds(day, zone) for uid, (day, zone) in days.items()}
+        ends = await progress.finished_ends_within(self.db, windows)
+        goals = await progress.goals(self.db, list(days))
+        weeks: dict[int, tuple[int, int]] = {}
+        for uid, (day, zone) in days.items():
+            done = {local_date(end, zone) for end in ends.get(uid, [])}
+            count = week_count(done, day, goals[uid])
+            weeks[uid] = (count.done, count.goal)
+        return weeks
     async def _with_last_pain(self, rows: list[Due]) -> list[Due]:
         """Each reminder about to go out, with yesterday's pain scores when that day's
         last routine ended with "stop for today" (the reminder then says so)."""

@@ -28,6 +28,7 @@ from bot.core.routine import (
     keeps_stop_advice,
 )
 from bot.places import is_valid_zone, zone_info
+from bot.services.doses import RunPlans
 from db import routines
 from db.connection import Database
 
@@ -54,10 +55,14 @@ class RoutineService:
         plan: Plan,
         clock: ScaledClock,
         on_hold_stopped: Callable[[int], None] = lambda run_id: None,
+        *,
+        plans: RunPlans | None = None,
     ) -> None:
         self.db = db
         self.plan = plan
         self.clock = clock
+        # Each run's own plan with its doses (issue 12); None: every run uses `plan`.
+        self._plans = plans
         # The runtime's hold timers: a hold that stops must not ring "Release now" later.
         self._on_hold_stopped = on_hold_stopped
 
@@ -70,6 +75,7 @@ class RoutineService:
         stored = await routines.outcomes(self.db, run_id)
         outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(stored))
         state = RoutineState.from_row(row, outcomes)
+        await self.plan_for(state)  # in memory from here on, for `plan_of`
         if state.is_open and not self.fits_plan(state):
             log.warning("routine %s no longer fits the content; stopping it", run_id)
             await self.perform(state, Action.STOP)
@@ -90,17 +96,42 @@ class RoutineService:
         state = await self.load(int(row["id"]))
         return state if state is not None and state.is_open else None
 
-    async def begin(self, user_id: int, chat_id: int) -> tuple[RoutineState, bool]:
-        """A new routine, or the one already open; the flag says whether it is new."""
+    async def begin(
+        self, user_id: int, chat_id: int, *, gentle: bool = False
+    ) -> tuple[RoutineState, bool]:
+        """A new routine (its doses planned; `gentle`: all at the low end), or the one
+        already open; the flag says whether it is new."""
         try:
             row = await routines.create(self.db, user_id, chat_id, self.clock.timestamp())
         except routines.AlreadyOpen:
             state = await self.load_open(user_id)
             if state is None:  # it ended between the insert and the read: try once more
                 row = await routines.create(self.db, user_id, chat_id, self.clock.timestamp())
-                return RoutineState.from_row(row), True
+                return await self._planned(RoutineState.from_row(row), gentle), True
             return state, False
-        return RoutineState.from_row(row), True
+        return await self._planned(RoutineState.from_row(row), gentle), True
+
+    async def _planned(self, state: RoutineState, gentle: bool) -> RoutineState:
+        if self._plans is not None:
+            await self._plans.plan_new(state.run_id, state.user_id, gentle=gentle)
+        return state
+
+    async def plan_for(self, state: RoutineState) -> Plan:
+        """The routine's own plan: its exercises with today's doses."""
+        if self._plans is None:
+            return self.plan
+        return await self._plans.plan_for(state.run_id)
+
+    def plan_of(self, state: RoutineState) -> Plan:
+        """`plan_for` without waiting, for a routine this service loaded (which keeps its
+        plan in memory); the content's low ends if it somehow is not there."""
+        if self._plans is None:
+            return self.plan
+        plan = self._plans.cached(state.run_id)
+        if plan is None:
+            log.warning("routine %s: its plan was not in memory; using the low ends", state.run_id)
+            return self.plan
+        return plan
 
     async def perform(
         self,
@@ -114,13 +145,12 @@ class RoutineService:
         `announce`: a "Release now" message is owed for it, recorded in the same
         transaction (see `owed_releases`)."""
         now = self.clock.timestamp()
+        plan = await self.plan_for(state)
         hold_ends_at = None
         if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
-            hold_ends_at = now + self.clock.real_seconds(state.step(self.plan).seconds)
+            hold_ends_at = now + self.clock.real_seconds(state.step(plan).seconds)
         try:
-            result = apply(
-                state, action, self.plan, now=now, value=value, hold_ends_at=hold_ends_at
-            )
+            result = apply(state, action, plan, now=now, value=value, hold_ends_at=hold_ends_at)
         except InvalidAction as exc:
             log.info("routine %s: %s does not fit (%s)", state.run_id, action.name, exc)
             return Rejected.NOT_FITTING

@@ -9,6 +9,7 @@ from bot.core import schedule
 from bot.core.buttons import (
     AskZone,
     ChangeTime,
+    CheckinButton,
     Pause,
     PickDays,
     PickTime,
@@ -19,9 +20,11 @@ from bot.core.buttons import (
     SetZone,
     TurnOff,
 )
+from bot.core.progress import WeekCount
 from bot.core.text import esc
 from bot.core.timeparse import EXAMPLES, format_time, time_from_hhmm
 from bot.places import ZoneChoice, zone_info, zone_label
+from bot.views.progress import week_line
 from bot.views.screen import Rows, Screen
 
 
@@ -51,6 +54,8 @@ class Due(Protocol):
     def zone(self) -> str | None: ...
     @property
     def last_pain(self) -> tuple[int, int] | None: ...
+    @property
+    def week(self) -> tuple[int, int] | None: ...
 
 
 PAUSE_DAYS = (1, 3, 7)
@@ -92,6 +97,8 @@ def reminder_message(
     else:
         hello = greeting(now.astimezone(zone).hour)
         text = f"{hello}{name}! Time for your back routine: about {minutes} minutes."
+    if due.week is not None:  # where the week stands against the goal (issue 12)
+        text += "\n" + week_line(WeekCount(*due.week))
     if due.last_pain is not None and yesterday:
         before, after = due.last_pain
         text += "\n\n" + esc(yesterday.format(before=before, after=after))
@@ -180,6 +187,7 @@ def status(
         *pause_row,
         [("🌍 Time zone", AskZone()), ("🔕 Turn off", TurnOff())],
     ]
+    rows.append([("🌅 Morning check-in", CheckinButton(True))])  # opt-in (issue 12)
     return Screen("\n".join(lines), rows)
 
 
