@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from db.connection import Database, IntegrityError
+from db.connection import Database, IntegrityError, Row
 
 _COLUMNS = (
     "status",
@@ -114,29 +114,43 @@ async def holding(db: Database) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def finished_within(db: Database, windows: Mapping[int, tuple[float, float]]) -> set[int]:
-    """Of these users, those who finished a routine inside their own [start, end) window:
-    the reminder sweep's "already done today?" for a whole batch in a few queries."""
-    found: set[int] = set()
+_CHUNK = 500  # users per query: well under SQLite's and PostgreSQL's parameter limits
+
+
+async def _finished_in_windows(
+    db: Database, select: str, windows: Mapping[int, tuple[float, float]]
+) -> list[Row]:
+    """Finished routines of these users that ended inside each user's own [start, end)
+    window, for a whole sweep batch in a few queries. `select` is a constant
+    `SELECT … FROM routine_runs WHERE status = 'finished'` (with `user_id` and `ended_at`);
+    only the number of `?` placeholders is formatted in, every value is a parameter."""
     if not windows:
-        return found
+        return []
     low = min(start for start, _ in windows.values())
     high = max(end for _, end in windows.values())
     users = list(windows)
-    for index in range(0, len(users), 500):
-        chunk = users[index : index + 500]
-        # Only the number of `?` placeholders is formatted in; every value is a parameter.
+    found: list[Row] = []
+    for index in range(0, len(users), _CHUNK):
+        chunk = users[index : index + _CHUNK]
         placeholders = ", ".join("?" for _ in chunk)
         rows = await db.fetchall(
-            "SELECT user_id, ended_at FROM routine_runs WHERE status = 'finished' "
-            f"AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
+            f"{select} AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
             (low, high, *chunk),
         )
         for row in rows:
             start, end = windows[row["user_id"]]
             if start <= row["ended_at"] < end:
-                found.add(row["user_id"])
+                found.append(row)
     return found
+
+
+async def finished_within(db: Database, windows: Mapping[int, tuple[float, float]]) -> set[int]:
+    """Of these users, those who finished a routine inside their own [start, end) window:
+    the reminder sweep's "already done today?" for a whole batch in a few queries."""
+    rows = await _finished_in_windows(
+        db, "SELECT user_id, ended_at FROM routine_runs WHERE status = 'finished'", windows
+    )
+    return {row["user_id"] for row in rows}
 
 
 async def finished_between(
@@ -159,27 +173,17 @@ async def last_pains_within(
     """Of these users, the pain before and after of the last routine each finished inside
     their own [start, end) window (the reminder sweep's "how were they yesterday?" for a
     whole batch in a few queries, like `finished_within`)."""
+    rows = await _finished_in_windows(
+        db,
+        "SELECT user_id, ended_at, pain_before, pain_after FROM routine_runs "
+        "WHERE status = 'finished' AND pain_before IS NOT NULL AND pain_after IS NOT NULL",
+        windows,
+    )
     found: dict[int, tuple[float, int, int]] = {}
-    if not windows:
-        return {}
-    low = min(start for start, _ in windows.values())
-    high = max(end for _, end in windows.values())
-    users = list(windows)
-    for index in range(0, len(users), 500):
-        chunk = users[index : index + 500]
-        # Only the number of `?` placeholders is formatted in; every value is a parameter.
-        placeholders = ", ".join("?" for _ in chunk)
-        rows = await db.fetchall(
-            "SELECT user_id, ended_at, pain_before, pain_after FROM routine_runs "
-            "WHERE status = 'finished' AND pain_before IS NOT NULL AND pain_after IS NOT NULL "
-            f"AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
-            (low, high, *chunk),
-        )
-        for row in rows:
-            uid, ended = row["user_id"], row["ended_at"]
-            start, end = windows[uid]
-            if start <= ended < end and (uid not in found or found[uid][0] < ended):
-                found[uid] = (ended, row["pain_before"], row["pain_after"])
+    for row in rows:
+        uid, ended = row["user_id"], row["ended_at"]
+        if uid not in found or found[uid][0] < ended:
+            found[uid] = (ended, row["pain_before"], row["pain_after"])
     return {uid: (before, after) for uid, (_, before, after) in found.items()}
 
 
