@@ -122,6 +122,7 @@ class _SQLiteTransaction:
         if self.closed:
             raise RuntimeError("this transaction has ended")
         if not self.begun:
+            self._db._check_open()
             self.begun = True  # before the hop: a failed BEGIN is still rolled back
             await self._db._begin()
 
@@ -196,7 +197,8 @@ class SQLiteDatabase(Database):
         return cls(conn, cursor, path)
 
     async def close(self) -> None:
-        """Close the connection and wait for aiosqlite's thread to finish."""
+        """Close the connection and stop aiosqlite's thread: `Connection.close` returns
+        once the thread has run its last job."""
         if self._closed:
             return
         self._closed = True
@@ -205,13 +207,12 @@ class SQLiteDatabase(Database):
         finally:
             await self._conn.close()
 
-    # One statement each, on the connection as it stands (the caller holds the lock).
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("the database is closed")
 
+    # One statement each, on the connection as it stands (the caller holds the lock).
     async def _begin(self) -> None:
-        self._check_open()
         await self._cursor.execute("BEGIN IMMEDIATE")
 
     async def _execute(self, sql: str, params: Params) -> int:
