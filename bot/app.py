@@ -151,43 +151,49 @@ def _post_init(
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
         db = await Database.open(settings.database)
-        holds = HoldTimers(clock)
-        plan = Plan.from_content(content)
-        media = MediaService(db, library, clock)
-        reminder_service = ReminderService(
-            db,
-            clock,
-            PacedSender(),
-            functools.partial(reminders.deliver, app.bot, content),
-        )
-        checkins = CheckinService(
-            db,
-            clock,
-            reminder_service.sender,
-            functools.partial(progress_handlers.deliver_checkin, app.bot),
-        )
-        install(
-            app,
-            Deps(
-                settings=settings,
-                content=content,
-                clock=clock,
-                plan=plan,
-                matcher=matcher,
-                db=db,
-                holds=holds,
-                users=UserService(db, clock),
-                routines=RoutineService(
-                    db, plan, clock, holds.cancel, plans=RunPlans(db, content, clock)
+        try:
+            holds = HoldTimers(clock)
+            plan = Plan.from_content(content)
+            media = MediaService(db, library, clock)
+            reminder_service = ReminderService(
+                db,
+                clock,
+                PacedSender(),
+                functools.partial(reminders.deliver, app.bot, content),
+            )
+            checkins = CheckinService(
+                db,
+                clock,
+                reminder_service.sender,
+                functools.partial(progress_handlers.deliver_checkin, app.bot),
+            )
+            install(
+                app,
+                Deps(
+                    settings=settings,
+                    content=content,
+                    clock=clock,
+                    plan=plan,
+                    matcher=matcher,
+                    db=db,
+                    holds=holds,
+                    users=UserService(db, clock),
+                    routines=RoutineService(
+                        db, plan, clock, holds.cancel, plans=RunPlans(db, content, clock)
+                    ),
+                    reminders=reminder_service,
+                    setup=SetupService(db, clock),
+                    media=media,
+                    progress=ProgressService(db, content, clock),
+                    checkins=checkins,
+                    charts=ChartRenderer(),
                 ),
-                reminders=reminder_service,
-                setup=SetupService(db, clock),
-                media=media,
-                progress=ProgressService(db, content, clock),
-                checkins=checkins,
-                charts=ChartRenderer(),
-            ),
-        )
+            )
+        except BaseException:
+            # Not installed yet, so post_shutdown would not close it: aiosqlite's thread
+            # would keep the process alive.
+            await db.close()
+            raise
         await help.set_commands(app)
         # The city index (about a second of work) loads in a worker thread, not awaited:
         # start-up is no slower, and the first place lookup rarely waits.
