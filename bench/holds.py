@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.machine import describe, write_section
+from bench.machine import describe, drawn_pictures, write_section
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.emulator import BotApiEmulator, ChatUser
@@ -48,6 +48,7 @@ async def run(users: int, speed: float) -> dict[str, float]:
     emulator = BotApiEmulator()
     await emulator.start()
     with tempfile.TemporaryDirectory() as folder:
+        drawn_pictures(Path(folder))
         settings = Settings(
             token=TOKEN,
             api_url=emulator.url,

@@ -49,3 +49,14 @@ def write_section(title: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     PERFORMANCE_MD.write_text(text)
+
+
+def drawn_pictures(folder: Path) -> Path:
+    """`folder/media` filled with the reviewed pictures (docs/pictures), the folder the bot
+    uses next to a database there: a benchmark then measures the bot, not the seconds of
+    drawing every picture in a worker thread after start-up."""
+    from bot.media.figures import MediaLibrary
+
+    media = folder / "media"
+    MediaLibrary.load(media).seed(PERFORMANCE_MD.parent / "pictures")
+    return media

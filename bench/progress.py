@@ -10,11 +10,15 @@
    read at a routine's start (last two attempts of each exercise + last pain), for the
    two-year user against the one-week user.
 3. Renders the 14- and 30-day charts (first render with the matplotlib import, then
-   many), in a worker thread as the bot will.
+   many), in a worker thread.
+4. Under load, end to end: the real bot against the emulator over HTTP, on a copy of that
+   database. One user presses routine buttons (Pause, Resume) and sends /help the whole
+   time; first while nothing else happens (idle), then while 1,000 users send /progress
+   spread over one minute. Their reply times (p99) are compared, with the chart rendered
+   in one worker process (what the bot does) and, for comparison, in worker threads.
 
 Prints a table and writes the "## Progress" section of docs/performance.md.
-`--quick` is for trial runs. The "1,000 users asking /progress in the same minute"
-measure needs the handler (phase 2 of issue 12).
+`--quick` is for trial runs.
 """
 
 from __future__ import annotations
@@ -22,18 +26,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import itertools
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.machine import PERFORMANCE_MD, describe, write_section
+from bot.emulator import BotApiEmulator, ChatUser
+from bot.emulator.server import Event
 
 SECTION = "Progress"
 ZONE = ZoneInfo("Europe/Berlin")
@@ -303,6 +312,149 @@ async def measure_charts(path: Path, renders: int) -> dict[str, list[float]]:
     return results
 
 
+TOKEN = "123456789:BENCH-token-for-the-emulator-00000"
+IDLE_SAMPLES = 300
+
+
+@dataclass
+class Load:
+    mode: str
+    idle: list[float]  # interactive round trips with nothing else going on, ms
+    busy: list[float]  # the same while the crowd asks for /progress, ms
+    waits: list[float]  # each /progress: sent → its chart arrived, ms
+    drained_s: float  # from the first /progress to the last chart
+    loadavg: list[float]  # the machine's 1-min load average: before, after the crowd, at the end
+
+
+async def measure_load(path: Path, users: int, spread: float, mode: str) -> Load:
+    """See the module docstring (4). `path` is a seeded database the run may change."""
+    from bot.app import build_application, start_application, stop_application
+    from bot.config import Settings
+    from bot.core.clock import FakeClock
+    from bot.runtime.deps import deps_of
+
+    emulator = BotApiEmulator()
+    await emulator.start()
+    settings = Settings(
+        token=TOKEN,
+        api_url=emulator.url,
+        database_path=path,
+        log_level="WARNING",
+        reminder_sweep_seconds=3600,
+    )
+    app = build_application(settings, clock=FakeClock(NOW))
+    await start_application(app)
+    deps_of(app).charts.mode = "thread" if mode == "thread" else "process"
+    loop = asyncio.get_running_loop()
+
+    chatter = ChatUser(emulator, user_id=42, first_name="Chatty")
+    await chatter.send("/start")
+    await chatter.expect_message("safety check", timeout=30)
+    await chatter.press("None of these apply", timeout=30)
+    await chatter.send("/routine")
+    prompt = await chatter.expect_message("How is your pain", timeout=30)
+    await chatter.press("4", prompt, timeout=30)
+    await chatter.expect_message("Back flexion stretch", timeout=30)
+
+    turns = itertools.count()
+
+    async def one_reply() -> float:
+        """One interactive round trip, in ms: /help, Pause or Resume, in turn."""
+        started = loop.time()
+        turn = next(turns) % 3
+        if turn == 0:
+            await chatter.send("/help")
+            await chatter.expect_message("What I can do", timeout=600)
+        elif turn == 1:
+            await chatter.press("Pause", timeout=600)
+            await chatter.expect_edit("Paused", timeout=600)
+        else:
+            await chatter.press("Resume", timeout=600)
+            await chatter.expect_edit(timeout=600)
+        return (loop.time() - started) * 1000
+
+    # A first chart, so that neither phase pays for starting the chart worker.
+    warm = ChatUser(emulator, user_id=BASE)
+    await warm.send("/progress")
+    await warm.expect(_is_chart, timeout=120)
+
+    async def quiet(samples: int) -> list[float]:
+        found = []
+        for _ in range(samples):
+            found.append(await one_reply())
+            await asyncio.sleep(0.05)
+        return found
+
+    # Idle before and after the crowd, pooled: the machine's other work drifts.
+    idle = await quiet(IDLE_SAMPLES // 2)
+    loads = [os.getloadavg()[0]]
+
+    rng = random.Random(3)
+    asked: dict[int, float] = {}  # chat → when its /progress was sent
+    answered: dict[int, float] = {}  # chat → when its chart arrived
+
+    async def ask(person: ChatUser) -> None:
+        await asyncio.sleep(rng.uniform(0, spread))
+        asked[person.chat_id] = loop.time()
+        await person.send("/progress")
+
+    async def collect() -> None:
+        """One reader of the emulator's log for the whole crowd (a waiter per user would
+        wake a thousand coroutines on every message and measure the harness)."""
+        seen = len(emulator.events)
+        while len(answered) < users:
+            await asyncio.sleep(0.05)
+            events = emulator.events[seen:]
+            seen += len(events)
+            for event in events:
+                if _is_chart(event) and event.chat_id in asked:
+                    answered.setdefault(event.chat_id, event.at)
+
+    began = loop.time()
+    crowd = asyncio.gather(
+        *(ask(ChatUser(emulator, user_id=BASE + 1 + n)) for n in range(users)), collect()
+    )
+    busy: list[float] = []
+    while not crowd.done():
+        busy.append(await one_reply())
+        await asyncio.sleep(0.05)
+    await crowd
+    drained = loop.time() - began
+    loads.append(os.getloadavg()[0])
+    idle += await quiet(IDLE_SAMPLES // 2)
+    loads.append(os.getloadavg()[0])
+    waits = [answered[chat] - asked[chat] for chat in answered]
+    await stop_application(app)
+    await emulator.stop()
+    return Load(mode, idle, busy, [w * 1000 for w in waits], drained, loads)
+
+
+def _is_chart(event: Event) -> bool:
+    return event.kind == "send" and event.message is not None and event.message.kind == "photo"
+
+
+def _load_table(loads: list[Load], crowd: int, spread: float) -> str:
+    head = (
+        "| chart worker | idle p50 / p99 ms | busy p50 / p99 / max ms | busy p99 ÷ idle p99 "
+        "| chart waits p50 / p99 s | all charts out after | load average |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for load in loads:
+        idle99 = _percentile(load.idle, 0.99)
+        busy99 = _percentile(load.busy, 0.99)
+        worker = "one process (the bot's)" if load.mode == "process" else "threads (to_thread)"
+        lines.append(
+            f"| {worker} | {statistics.median(load.idle):.0f} / {idle99:.0f} "
+            f"| {statistics.median(load.busy):.0f} / {busy99:.0f} / {max(load.busy):.0f} "
+            f"| {busy99 / idle99:.2f} "
+            f"| {statistics.median(load.waits) / 1000:.1f} / "
+            f"{_percentile(load.waits, 0.99) / 1000:.1f} | {load.drained_s:.0f} s "
+            f"| {' → '.join(f'{x:.1f}' for x in load.loadavg)} |"
+        )
+    return "\n".join(lines)
+
+
 def write_sample(path: Path, days: int) -> None:
     """A sample chart for the README: pain easing over a month, routines on most days,
     morning check-ins on most mornings (made-up data, fixed seed)."""
@@ -344,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--background", type=int, default=2000, help="other users (30 days each)")
     parser.add_argument("--repeat", type=int, default=200, help="timed reads per case")
     parser.add_argument("--renders", type=int, default=40, help="timed charts per size")
+    parser.add_argument("--crowd", type=int, default=1000, help="users asking /progress")
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds they ask within")
+    parser.add_argument(
+        "--modes", default="process,thread", help="chart workers to compare under load"
+    )
     parser.add_argument("--quick", action="store_true", help="200 users, 50 reads, 10 charts")
     parser.add_argument("--no-write", action="store_true", help=f"do not touch {PERFORMANCE_MD}")
     parser.add_argument(
@@ -355,6 +512,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.background, args.repeat, args.renders = 200, 50, 10
+        args.crowd, args.spread = min(args.crowd, 150), min(args.spread, 10.0)
+    args.background = max(args.background, args.crowd + 1)  # the crowd are seeded users
+    modes = [m for m in args.modes.split(",") if m]
     rng = random.Random(12)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
@@ -364,8 +524,16 @@ def main(argv: list[str] | None = None) -> int:
             f"seeded {seeded['runs']:,} routines ({args.background + 2:,} users) in "
             f"{seeded['seconds']:.1f} s, {seeded['mb']:.0f} MB"
         )
+        pristine = Path(folder) / "pristine.sqlite3"
+        shutil.copyfile(path, pristine)
         reads = asyncio.run(measure_reads(path, args.repeat))
         charts = asyncio.run(measure_charts(path, args.renders))
+        loads: list[Load] = []
+        for mode in modes:
+            copy = Path(folder) / f"load-{mode}.sqlite3"
+            shutil.copyfile(pristine, copy)
+            print(f"{args.crowd} users ask /progress within {args.spread:.0f} s ({mode})…")
+            loads.append(asyncio.run(measure_load(copy, args.crowd, args.spread, mode)))
     load_after = os.getloadavg()[0]
     rows = []
     for name, values in {**reads, **charts}.items():
@@ -375,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     table = "| case | runs | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|\n" + "\n".join(rows)
     print(table)
+    load_table = _load_table(loads, args.crowd, args.spread)
+    print(load_table)
     body = (
         f"`make bench-progress` on {describe()}.\n"
         f"Database: {seeded['runs']:,} routines of {args.background + 2:,} users "
@@ -393,8 +563,23 @@ def main(argv: list[str] | None = None) -> int:
         "sets the cost, not the history's length; a one-week user has less in it).\n\n"
         "The chart is rendered with matplotlib's Agg canvas in a worker thread "
         "(`asyncio.to_thread`), 1280×800 PNG; the first render includes importing "
-        "matplotlib, which start-up never does. Target: ≤ 300 ms for 30 days. Not measured "
-        "yet: 1,000 users asking /progress in the same minute (needs the handler, phase 2).\n"
+        "matplotlib, which start-up never does. Target: ≤ 300 ms for 30 days.\n\n"
+        f"### {args.crowd:,} users asking /progress within {args.spread:.0f} s\n\n"
+        "The real bot against the emulator over HTTP, on a copy of the database above, clock "
+        'set to its "now". One more user keeps pressing routine buttons (Pause, Resume) and '
+        f'sending /help, one at a time with 50 ms between: "idle" is {IDLE_SAMPLES} of those with '
+        "nothing else going on (half before the crowd, half after, pooled), "
+        '"busy" all of those while the crowd\'s /progress requests '
+        "come in and their charts go out. Each chart is drawn in a task of its own "
+        "(`bot.handlers.progress`): PTB handles updates one at a time, so an update never "
+        "waits for a chart. Target: busy p99 within 2× idle p99.\n\n"
+        f"{load_table}\n\n"
+        '"Chart waits" is each crowd member\'s /progress until their chart arrived: the '
+        "charts queue for the one chart worker, so the last ones wait as long as the "
+        "crowd's charts take to draw one after another (a thousand charts in one minute "
+        "is about two minutes of one core's work). A load average above 2 means other "
+        "work shared the 2 cores: it raises idle and busy times alike, which is why both "
+        "phases are measured in the same run and compared as a ratio.\n"
     )
     if not args.no_write:
         write_section(SECTION, body)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.machine import PERFORMANCE_MD, describe, write_section
+from bench.machine import PERFORMANCE_MD, describe, drawn_pictures, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "Reminders"
@@ -371,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
     try:
         db_path = folder / "bench.sqlite3"
+        drawn_pictures(folder)
         print(f"Seeding {users:,} users …", file=sys.stderr, flush=True)
         seeded = seed(db_path, users, random.Random(20240603))
         print(

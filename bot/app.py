@@ -20,6 +20,7 @@ from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -35,6 +36,7 @@ from bot.core.answers import AnswerMatcher
 from bot.core.buttons import (
     ForgetButton,
     GoOnToday,
+    PicturesButton,
     ReminderButton,
     ReminderPayload,
     RoutineButton,
@@ -47,6 +49,8 @@ from bot.core.routine import Plan
 from bot.handlers import (
     errors,
     help,
+    membership,
+    pictures,
     privacy,
     questions,
     reminders,
@@ -55,12 +59,20 @@ from bot.handlers import (
     start,
     typed,
 )
+from bot.handlers import progress as progress_handlers
 from bot.handlers.callbacks import matches
+from bot.handlers.guard import PrivateChatsOnly
 from bot.handlers.holds import restore_holds
+from bot.media.figures import MediaLibrary
+from bot.runtime.charts import ChartRenderer
 from bot.runtime.deps import BotApp, BotContext, Deps, deps_of, install, uninstall
 from bot.runtime.holds import HoldTimers
-from bot.runtime.sending import PacedSender
+from bot.runtime.sending import SEND_READ_TIMEOUT, PacedSender
 from bot.runtime.tracking_bot import AnswerTrackingBot
+from bot.services.checkins import CheckinService
+from bot.services.doses import RunPlans
+from bot.services.media import MediaService
+from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.setup import SetupService
@@ -74,12 +86,19 @@ log = logging.getLogger(__name__)
 Handler = BaseHandler[Update, BotContext, Any]
 
 # Updates the bot asks Telegram for (polling and, later, webhooks).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# my_chat_member: a user who blocks the bot has their reminder turned off at once.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def handlers() -> list[Handler]:
     """Every handler, in the order PTB tries them (the first match wins)."""
     return [
+        # The privacy guard before everything: the coach is a private conversation. What
+        # comes from a group, or a press on a message outside the presser's own private
+        # chat, stops here (bot.handlers.guard).
+        PrivateChatsOnly(),
+        # The user blocked or unblocked the bot (their private chat only).
+        ChatMemberHandler(membership.on_my_status, ChatMemberHandler.MY_CHAT_MEMBER),
         # Edits first: an edited "/routine" must not start anything twice.
         MessageHandler(filters.UpdateType.EDITED, help.edited),
         CommandHandler("help", help.help_command),
@@ -97,6 +116,12 @@ def handlers() -> list[Handler]:
             pattern=matches(*get_args(ReminderPayload), *get_args(ZonePayload), ReminderButton),
         ),
         MessageHandler(filters.LOCATION, reminders.got_location),
+        # Progress (issue 12): its buttons, and the typed wake-up time they may ask for
+        # (text that is not one goes on to `typed`).
+        progress_handlers.conversation(typed.on_text),
+        CommandHandler("progress", progress_handlers.progress_command),
+        CommandHandler("goal", progress_handlers.goal_command),
+        CommandHandler("export", progress_handlers.export_command),
         CommandHandler("routine", routine.start_routine),
         CommandHandler("cancel", typed.cancel),
         CallbackQueryHandler(routine.on_button, pattern=matches(RoutineButton)),
@@ -104,6 +129,8 @@ def handlers() -> list[Handler]:
         CommandHandler("ask", questions.ask),
         CommandHandler("why", questions.why),
         CallbackQueryHandler(questions.on_suggestion, pattern=matches(TopicButton)),
+        CommandHandler("pictures", pictures.pictures_command),
+        CallbackQueryHandler(pictures.on_button, pattern=matches(PicturesButton)),
         # Free text: an answer the reminder set-up waits for wins, then questions.
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, typed.on_text),
         # Catch-alls last, so they only get what no feature took.
@@ -116,55 +143,88 @@ def handlers() -> list[Handler]:
 
 
 def _post_init(
-    settings: Settings, content: Content, clock: ScaledClock, matcher: AnswerMatcher
+    settings: Settings,
+    content: Content,
+    clock: ScaledClock,
+    matcher: AnswerMatcher,
+    library: MediaLibrary,
 ) -> Callable[[BotApp], Coroutine[Any, Any, None]]:
     async def post_init(app: BotApp) -> None:
         """Open the database, build `Deps` once, then re-arm what was running."""
         db = await Database.open(settings.database)
-        holds = HoldTimers(clock)
-        plan = Plan.from_content(content)
-        reminder_service = ReminderService(
-            db,
-            clock,
-            PacedSender(),
-            functools.partial(reminders.deliver, app.bot, content),
-        )
-        install(
-            app,
-            Deps(
-                settings=settings,
-                content=content,
-                clock=clock,
-                plan=plan,
-                matcher=matcher,
-                db=db,
-                holds=holds,
-                users=UserService(db, clock),
-                routines=RoutineService(db, plan, clock, holds.cancel),
-                reminders=reminder_service,
-                setup=SetupService(db, clock),
-            ),
-        )
+        try:
+            holds = HoldTimers(clock)
+            plan = Plan.from_content(content)
+            media = MediaService(db, library, clock)
+            reminder_service = ReminderService(
+                db,
+                clock,
+                PacedSender(),
+                functools.partial(reminders.deliver, app.bot, content),
+            )
+            checkins = CheckinService(
+                db,
+                clock,
+                reminder_service.sender,
+                functools.partial(progress_handlers.deliver_checkin, app.bot),
+            )
+            install(
+                app,
+                Deps(
+                    settings=settings,
+                    content=content,
+                    clock=clock,
+                    plan=plan,
+                    matcher=matcher,
+                    db=db,
+                    holds=holds,
+                    users=UserService(db, clock),
+                    routines=RoutineService(
+                        db, plan, clock, holds.cancel, plans=RunPlans(db, content, clock)
+                    ),
+                    reminders=reminder_service,
+                    setup=SetupService(db, clock),
+                    media=media,
+                    progress=ProgressService(db, content, clock),
+                    checkins=checkins,
+                    charts=ChartRenderer(),
+                ),
+            )
+        except BaseException:
+            # Not installed yet, so post_shutdown would not close it: aiosqlite's thread
+            # would keep the process alive.
+            await db.close()
+            raise
         await help.set_commands(app)
         # The city index (about a second of work) loads in a worker thread, not awaited:
         # start-up is no slower, and the first place lookup rarely waits.
         threading.Thread(target=places.warm, name="places-warm", daemon=True).start()
+        # Pictures missing from the cache are drawn in a worker thread; meanwhile, text.
+        media.start()
         if settings.shares_database:  # several workers may share it: bot/workers.py
             await start_shared_duties(app, deps_of(app), settings)
         else:
             await restore_holds(app)
             await reminder_service.start()
-            interval = clock.real_seconds(settings.reminder_sweep_seconds)
-            _schedule_sweep(app, reminder_service, interval)
+            await checkins.recover_interrupted()
+            _schedule_sweep(
+                app, reminder_service, checkins, clock.real_seconds(settings.reminder_sweep_seconds)
+            )
         log.info("BackCoach is ready (database %s)", db.label)
 
     return post_init
 
 
-def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval: float) -> None:
+def _schedule_sweep(
+    app: BotApp,
+    service: ReminderService[PacedSender],
+    checkins: CheckinService[PacedSender],
+    interval: float,
+) -> None:
     """Catch up right away, then wake on the sweep interval (each minute by default),
     aligned to whole intervals of real time (reminders are at whole minutes) plus a
-    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59."""
+    little slack, so a 07:30 reminder goes out at 07:30:00.2, not at 07:30:59. The same
+    job sends the morning check-ins through the same queue."""
     if app.job_queue is None:
         raise RuntimeError(
             "the reminder sweep needs PTB's JobQueue (python-telegram-bot[job-queue])"
@@ -172,6 +232,7 @@ def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval
 
     async def sweep(context: BotContext) -> None:
         await service.sweep_logged()
+        await checkins.sweep_logged()
 
     app.job_queue.run_once(sweep, 0.0, name="reminder-sweep-start")
     app.job_queue.run_repeating(
@@ -185,13 +246,16 @@ def _schedule_sweep(app: BotApp, service: ReminderService[PacedSender], interval
 
 async def _post_stop(app: BotApp) -> None:
     """After updates stop, before the HTTP client closes: let reminder sends finish."""
+    deps = deps_of(app)
     await stop_shared_duties(app)
-    await deps_of(app).reminders.stop()
+    await deps.reminders.stop()
+    await deps.media.stop()
 
 
 async def _post_shutdown(app: BotApp) -> None:
     deps = uninstall(app)
     if deps is not None:
+        deps.charts.close()
         await deps.db.close()
 
 
@@ -200,10 +264,14 @@ def build_application(
     *,
     content: Content | None = None,
     clock: Clock | None = None,
+    media: MediaLibrary | None = None,
 ) -> BotApp:
     """Build the bot. Nothing touches the network or the database until `initialize()`
-    and `post_init` run (run_polling does both; tests use `start_application`)."""
+    and `post_init` run (run_polling does both; tests use `start_application`). `media`:
+    the exercise pictures (by default loaded from content, cached in settings.media_path)."""
     content = content if content is not None else load_content()
+    if media is None:
+        media = MediaLibrary.load(settings.media_path, content)
     scaled = ScaledClock(settings.speed, clock)
     matcher = AnswerMatcher(content, AnswerTexts(content))
     app = cast(
@@ -215,13 +283,14 @@ def build_application(
                 base_url=settings.bot_url,
                 base_file_url=settings.file_url,
                 defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=places.zone_info("UTC")),
-                # What the builder would make: a pool for replies, one for getUpdates.
-                request=HTTPXRequest(connection_pool_size=256),
+                # A pool for replies, one for getUpdates. Sends wait longer for an answer
+                # than PTB's 5 s: a slow answer is not retried (bot/runtime/sending.py).
+                request=HTTPXRequest(connection_pool_size=256, read_timeout=SEND_READ_TIMEOUT),
                 get_updates_request=HTTPXRequest(),
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_post_init(settings, content, scaled, matcher))
+        .post_init(_post_init(settings, content, scaled, matcher, media))
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),

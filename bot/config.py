@@ -84,6 +84,8 @@ class Settings:
         return self.database_url is not None and self.database_url.lower().startswith(
             ("postgresql://", "postgres://")
         )
+    # Where the exercise pictures are drawn and kept; None: `media` next to the database.
+    media_dir: Path | None = None
 
     @property
     def database(self) -> str | Path:
@@ -99,6 +101,10 @@ class Settings:
     def file_url(self) -> str:
         """Root of file downloads: `{api}/file/bot<token>/<path>`."""
         return f"{self.api_url}/file/bot"
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.database_path.parent / "media"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -274,6 +280,7 @@ def load_settings(
 
     database_path, database_url = _database(env, default_database)
     webhook = _webhook(env)
+    media_dir = _env(env, "MEDIA_DIR")
     return Settings(
         token=token,
         api_url=api_url,
@@ -283,4 +290,5 @@ def load_settings(
         speed=speed,
         reminder_sweep_seconds=sweep,
         webhook=webhook,
+        media_dir=Path(media_dir) if media_dir is not None else None,
     )

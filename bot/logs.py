@@ -1,29 +1,45 @@
 """Logging set-up. The bot token never reaches a log line: a filter masks it everywhere,
-including in URLs that httpx or PTB might log at DEBUG."""
+including in URLs that httpx or PTB might log at DEBUG; and `redact_tracebacks` masks it
+in the tracebacks Python prints itself for an uncaught exception, outside logging (PTB's
+`InvalidToken` message holds the token in full)."""
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import traceback
 from pathlib import Path
+from types import TracebackType
+
+
+def expand_secrets(secrets: list[str]) -> list[str]:
+    """Each secret, and a token's secret half on its own (`123:ABC` → also `ABC`),
+    longest first so the whole token is masked as one."""
+    found = {s for s in secrets if s}
+    found |= {s.split(":", 1)[1] for s in found if ":" in s and len(s.split(":", 1)[1]) >= 16}
+    return sorted(found, key=len, reverse=True)
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<token>")
+    return text
 
 
 class RedactFilter(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s]
+        self.secrets = expand_secrets(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = message
-        for secret in self.secrets:
-            masked = masked.replace(secret, "<token>")
+        masked = mask(message, self.secrets)
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and record.exc_info[1] is not None:
             # Exception texts (e.g. httpx errors) can contain the request URL.
-            text = logging.Formatter().formatException(record.exc_info)
-            for secret in self.secrets:
-                text = text.replace(secret, "<token>")
+            text = mask(logging.Formatter().formatException(record.exc_info), self.secrets)
             record.exc_text, record.exc_info = text, None
         return True
 
@@ -44,3 +60,21 @@ def configure_logging(level: str, secrets: list[str], *, file: Path | None = Non
     # httpx logs every request URL (which holds the token) at INFO: keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def redact_tracebacks(secrets: list[str]) -> None:
+    """Mask `secrets` in the tracebacks Python prints for an uncaught exception, in the
+    main thread or any other. Every expected failure is one line already; this is for the
+    unexpected ones."""
+    hidden = expand_secrets(secrets)
+
+    def show(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        sys.stderr.write(mask("".join(traceback.format_exception(kind, exc, tb)), hidden))
+
+    def show_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit or args.exc_value is None:
+            return
+        show(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = show
+    threading.excepthook = show_thread

@@ -44,9 +44,18 @@ async def start_shared_duties(app: BotApp, deps: Deps, settings: Settings) -> Sh
     await holds.close_forgotten_holds(app, deps.now() - (hold_sweep.GRACE + hold_sweep.SWEEP_EVERY))
     context = BotContext(app)
     duties = SharedDuties(
-        holds=HoldSweep(deps.routines, deps.clock, functools.partial(holds.take_over, context)),
+        holds=HoldSweep(
+            deps.routines,
+            deps.clock,
+            functools.partial(holds.take_over, context),
+            functools.partial(holds.settle_abandoned, context),
+        ),
         reminders=ReminderSenderLease(
-            deps.db, deps.reminders, deps.clock.real_seconds(settings.reminder_sweep_seconds)
+            deps.db,
+            deps.reminders,
+            deps.clock.real_seconds(settings.reminder_sweep_seconds),
+            also_recover=[deps.checkins.recover_interrupted],
+            also_sweep=[deps.checkins.sweep_logged],
         ),
     )
     app.bot_data[_KEY] = duties

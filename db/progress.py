@@ -498,3 +498,9 @@ async def export_rows(db: Database, user_id: int) -> ExportRows:
 
 def _chunks(items: list[int], size: int = 500) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def user_zone(db: Database, user_id: int) -> str | None:
+    """The user's IANA zone (users.timezone), or None: not set, or no such user."""
+    row = await db.fetchone("SELECT timezone FROM users WHERE user_id = ?", (user_id,))
+    return None if row is None else row["timezone"]

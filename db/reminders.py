@@ -8,7 +8,7 @@ transaction, so a user's change and the sweep's sent-mark never overwrite each o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from db.connection import Database, Row, Transaction
 
@@ -48,6 +48,9 @@ class Due:
     # Filled in by the service, not read here: (pain before, after) of a routine finished
     # the local day before, when it ended with "stop for today".
     last_pain: tuple[int, int] | None = None
+    # (days with a finished routine this local week, weekly goal): filled in by the sweep
+    # for "3 of 5 this week, two to go" (issue 12); None when not known.
+    week: tuple[int, int] | None = None
 
 
 _COLUMNS = (
@@ -97,7 +100,8 @@ async def _write(tx: Transaction, reminder: Reminder, now: float) -> None:
         "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
         "next_due = excluded.next_due, snoozed = excluded.snoozed, "
         "last_date = excluded.last_date, sending_at = excluded.sending_at, "
-        "message_id = excluded.message_id, updated_at = excluded.updated_at",
+        "message_id = excluded.message_id, blocked_at = NULL, "
+        "updated_at = excluded.updated_at",
         (
             reminder.user_id,
             reminder.local_time,
@@ -139,7 +143,12 @@ async def modify(
         stored_zone: str | None = user["timezone"]
         current = _reminder(row) if row is not None else None
         new = change(stored_zone, current)
-        if new is None or new == current:
+        if new is None:
+            return stored_zone, current
+        # Any change (the user's, or the sent-mark) clears a "sending" mark: a mark left
+        # by a failed save must never silence a reminder the user has just set again.
+        new = replace(new, sending_at=None)
+        if new == current:
             return stored_zone, current
         if new.user_id != user_id:
             raise ValueError("a change must keep the user id")
@@ -159,13 +168,18 @@ async def due(db: Database, now: float, limit: int) -> list[Due]:
     return [_due(row) for row in rows]
 
 
-async def interrupted(db: Database) -> list[Due]:
-    """Reminders whose send was in flight when the process stopped (partial index)."""
-    rows = await db.fetchall(
+async def interrupted(db: Database, claimed_before: float | None = None) -> list[Due]:
+    """Reminders marked "sending": at start-up, every one (the process stopped mid-send);
+    while running, those claimed before `claimed_before` (stuck). Partial index walk."""
+    sql = (
         f"SELECT {_COLUMNS}, u.chat_id, u.first_name, u.timezone, u.safety_status "
         "FROM reminders r "
         "JOIN users u ON u.user_id = r.user_id WHERE r.sending_at IS NOT NULL"
     )
+    if claimed_before is None:
+        rows = await db.fetchall(sql)
+    else:
+        rows = await db.fetchall(sql + " AND r.sending_at < ?", (claimed_before,))
     return [_due(row) for row in rows]
 
 
@@ -205,9 +219,38 @@ async def advance_many(
 
 
 async def turn_off(db: Database, user_id: int, now: float) -> None:
-    """Stop sending (a blocked bot, /reminder off); the time is kept for next time."""
+    """Stop sending (/reminder off); the time is kept for next time."""
     await db.execute(
         "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
-        "paused_until = NULL, updated_at = ? WHERE user_id = ?",
+        "paused_until = NULL, blocked_at = NULL, updated_at = ? WHERE user_id = ?",
         (now, user_id),
     )
+
+
+async def turn_off_blocked(db: Database, user_id: int, now: float) -> bool:
+    """The user blocked the bot: stop sending, and remember why (only a reminder that was
+    on gets the mark, so unblocking never offers one the user had turned off)."""
+    changed = await db.execute(
+        "UPDATE reminders SET next_due = NULL, snoozed = 0, sending_at = NULL, "
+        "paused_until = NULL, blocked_at = ?, updated_at = ? "
+        "WHERE user_id = ? AND next_due IS NOT NULL",
+        (now, now, user_id),
+    )
+    return changed == 1
+
+
+async def take_blocked_mark(db: Database, user_id: int, now: float) -> Reminder | None:
+    """The reminder a block turned off, once: the mark is cleared in the same transaction,
+    so the "turn it back on?" offer is made at most once per block."""
+    async with db.transaction() as tx:
+        changed = await tx.execute(
+            "UPDATE reminders SET blocked_at = NULL, updated_at = ? "
+            "WHERE user_id = ? AND blocked_at IS NOT NULL AND next_due IS NULL",
+            (now, user_id),
+        )
+        if changed != 1:
+            return None
+        row = await tx.fetchone(
+            f"SELECT {_COLUMNS} FROM reminders r WHERE r.user_id = ?", (user_id,)
+        )
+    return _reminder(row) if row is not None else None

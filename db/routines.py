@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from db.connection import Database, IntegrityError
+from db.connection import Database, IntegrityError, Row
 
 _COLUMNS = (
     "status",
@@ -24,9 +24,12 @@ _COLUMNS = (
     "pain_after",
     "ended_at",
 )
+# Every save also sets `announce_due` (NULL unless the timer released a hold) and clears
+# `announcing_at`: a "Release now" still owed is always the one of the latest change.
 _UPDATE = (
     "UPDATE routine_runs SET status = ?, phase = ?, exercise_index = ?, step_index = ?, "
-    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ? "
+    "hold_ends_at = ?, held = ?, version = ?, pain_before = ?, pain_after = ?, ended_at = ?, "
+    "announce_due = ?, announcing_at = NULL "
     "WHERE id = ? AND version = ?"
 )
 
@@ -76,10 +79,12 @@ async def save(
     expected_version: int,
     outcome: tuple[int, str, str] | None,
     now: float,
+    announce_due: float | None = None,
 ) -> bool:
     """Write the new state (and the outcome of an exercise that just ended) in one
-    transaction; False if someone else changed the routine first."""
-    params = [row[column] for column in _COLUMNS] + [row["id"], expected_version]
+    transaction; False if someone else changed the routine first. `announce_due`: a
+    "Release now" is owed for this change (the hold timer's release)."""
+    params = [row[column] for column in _COLUMNS] + [announce_due, row["id"], expected_version]
     async with db.transaction() as tx:
         if await tx.execute(_UPDATE, params) != 1:
             return False
@@ -109,29 +114,43 @@ async def holding(db: Database) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def finished_within(db: Database, windows: Mapping[int, tuple[float, float]]) -> set[int]:
-    """Of these users, those who finished a routine inside their own [start, end) window:
-    the reminder sweep's "already done today?" for a whole batch in a few queries."""
-    found: set[int] = set()
+_CHUNK = 500  # users per query: well under SQLite's and PostgreSQL's parameter limits
+
+
+async def _finished_in_windows(
+    db: Database, select: str, windows: Mapping[int, tuple[float, float]]
+) -> list[Row]:
+    """Finished routines of these users that ended inside each user's own [start, end)
+    window, for a whole sweep batch in a few queries. `select` is a constant
+    `SELECT … FROM routine_runs WHERE status = 'finished'` (with `user_id` and `ended_at`);
+    only the number of `?` placeholders is formatted in, every value is a parameter."""
     if not windows:
-        return found
+        return []
     low = min(start for start, _ in windows.values())
     high = max(end for _, end in windows.values())
     users = list(windows)
-    for index in range(0, len(users), 500):
-        chunk = users[index : index + 500]
-        # Only the number of `?` placeholders is formatted in; every value is a parameter.
+    found: list[Row] = []
+    for index in range(0, len(users), _CHUNK):
+        chunk = users[index : index + _CHUNK]
         placeholders = ", ".join("?" for _ in chunk)
         rows = await db.fetchall(
-            "SELECT user_id, ended_at FROM routine_runs WHERE status = 'finished' "
-            f"AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
+            f"{select} AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
             (low, high, *chunk),
         )
         for row in rows:
             start, end = windows[row["user_id"]]
             if start <= row["ended_at"] < end:
-                found.add(row["user_id"])
+                found.append(row)
     return found
+
+
+async def finished_within(db: Database, windows: Mapping[int, tuple[float, float]]) -> set[int]:
+    """Of these users, those who finished a routine inside their own [start, end) window:
+    the reminder sweep's "already done today?" for a whole batch in a few queries."""
+    rows = await _finished_in_windows(
+        db, "SELECT user_id, ended_at FROM routine_runs WHERE status = 'finished'", windows
+    )
+    return {row["user_id"] for row in rows}
 
 
 async def finished_between(
@@ -154,27 +173,17 @@ async def last_pains_within(
     """Of these users, the pain before and after of the last routine each finished inside
     their own [start, end) window (the reminder sweep's "how were they yesterday?" for a
     whole batch in a few queries, like `finished_within`)."""
+    rows = await _finished_in_windows(
+        db,
+        "SELECT user_id, ended_at, pain_before, pain_after FROM routine_runs "
+        "WHERE status = 'finished' AND pain_before IS NOT NULL AND pain_after IS NOT NULL",
+        windows,
+    )
     found: dict[int, tuple[float, int, int]] = {}
-    if not windows:
-        return {}
-    low = min(start for start, _ in windows.values())
-    high = max(end for _, end in windows.values())
-    users = list(windows)
-    for index in range(0, len(users), 500):
-        chunk = users[index : index + 500]
-        # Only the number of `?` placeholders is formatted in; every value is a parameter.
-        placeholders = ", ".join("?" for _ in chunk)
-        rows = await db.fetchall(
-            "SELECT user_id, ended_at, pain_before, pain_after FROM routine_runs "
-            "WHERE status = 'finished' AND pain_before IS NOT NULL AND pain_after IS NOT NULL "
-            f"AND ended_at >= ? AND ended_at < ? AND user_id IN ({placeholders})",
-            (low, high, *chunk),
-        )
-        for row in rows:
-            uid, ended = row["user_id"], row["ended_at"]
-            start, end = windows[uid]
-            if start <= ended < end and (uid not in found or found[uid][0] < ended):
-                found[uid] = (ended, row["pain_before"], row["pain_after"])
+    for row in rows:
+        uid, ended = row["user_id"], row["ended_at"]
+        if uid not in found or found[uid][0] < ended:
+            found[uid] = (ended, row["pain_before"], row["pain_after"])
     return {uid: (before, after) for uid, (_, before, after) in found.items()}
 
 
@@ -205,3 +214,28 @@ async def claim_overdue_holds(db: Database, ended_before: float, limit: int) -> 
         limit=limit,
     )
     return [int(row["id"]) for row in rows]
+
+
+async def claim_announcement(db: Database, run_id: int, now: float) -> bool:
+    """Mark the owed "Release now" as being sent, just before the call: after a crash a
+    claimed one is never sent again (it may have arrived). False if none is owed."""
+    changed = await db.execute(
+        "UPDATE routine_runs SET announcing_at = ? "
+        "WHERE id = ? AND announce_due IS NOT NULL AND announcing_at IS NULL",
+        (now, run_id),
+    )
+    return changed == 1
+
+
+async def announced(db: Database, run_id: int) -> None:
+    """The owed "Release now" is settled (sent, or closed quietly)."""
+    await db.execute(
+        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL WHERE id = ?",
+        (run_id,),
+    )
+
+
+async def owed_announcements(db: Database) -> list[dict[str, Any]]:
+    """Routines whose "Release now" was owed when the process stopped (partial index)."""
+    rows = await db.fetchall("SELECT * FROM routine_runs WHERE announce_due IS NOT NULL")
+    return [dict(row) for row in rows]

@@ -1,29 +1,38 @@
-"""SQLite, the embedded default: one file, one connection, one thread.
+"""SQLite, the embedded default: one file, one aiosqlite connection, one thread.
 
-The `sqlite3` connection lives on one worker thread; every call (a statement and its
-fetch, or a whole small step of a transaction) is one hop to that thread and back. An
-asyncio lock gives the shared connection to one caller at a time, so a handler never
+The design card fixes the driver: aiosqlite, through its public API only. Its
+connection owns the `sqlite3` connection on a thread of its own; every awaited call is
+one hop to that thread and back, so each operation takes as few hops as it can:
+
+- `fetchone`/`fetchall`: `Connection.execute_fetchall`, one hop (fetchone takes row 0,
+  so a statement with side effects, such as `INSERT … RETURNING`, runs exactly once);
+- `execute`/`executemany`: one hop on a cursor kept open for the connection's life,
+  whose `rowcount` is then read without a hop (closing a fresh cursor after every
+  statement would cost a second one). A statement that answers with rows is read to
+  its end, so it never stays half-run, holding the write lock;
+- a transaction: `BEGIN IMMEDIATE` as its own hop just before the first statement (an
+  empty block costs nothing), the statements, then `commit()` or `rollback()`.
+
+An asyncio lock gives the shared connection to one caller at a time, so a handler never
 sees another's uncommitted transaction.
 
 Start-up reads the header and schema before writing anything (a corrupt file is
 reported and never written to), then proves it can write, so a read-only file is one
 clear line at start-up instead of every later write failing. Errors name the real
-cause: a read-only file or folder, a full disk, or a damaged file.
+cause: a read-only file or folder, a full disk, a damaged file, or a lock held by
+another process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import os
-import queue
 import shutil
-import sqlite3
-import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+
+import aiosqlite
 
 from db.connection import (
     Database,
@@ -36,15 +45,13 @@ from db.connection import (
 )
 from db.dialect import sqlite_query, statements
 
-T = TypeVar("T")
-
 # Primary result codes (sqlite3.h): what each failure really means to an operator.
 _CORRUPT, _NOTADB = 11, 26
 _READONLY, _IOERR, _FULL, _CANTOPEN, _BUSY, _LOCKED = 8, 10, 13, 14, 5, 6
 _LOW_DISK = 256 * 1024  # below this much free space, an I/O error is a full disk
 
 
-def explain(exc: sqlite3.Error, path: Path) -> str:
+def explain(exc: aiosqlite.Error, path: Path) -> str:
     """One line naming what is wrong with the database at `path`, and what to do."""
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     folder = path.parent if str(path.parent) else Path(".")
@@ -91,7 +98,7 @@ def explain(exc: sqlite3.Error, path: Path) -> str:
     return f"Cannot use the database at {path}: {exc}"
 
 
-def _not_usable(exc: sqlite3.Error, path: Path) -> str:
+def _not_usable(exc: aiosqlite.Error, path: Path) -> str:
     return (
         f"{path} is not a usable SQLite database ({exc}). It was left untouched; "
         "restore a backup or point DATABASE_PATH at another file."
@@ -105,135 +112,49 @@ def _free_bytes(folder: Path) -> int:
         return 1 << 62
 
 
-# Functions that run on the worker thread: each is one hop.
-def _rowcount(conn: sqlite3.Connection, sql: str, params: Params) -> int:
-    cursor = conn.execute(sql, params)
-    try:
-        return cursor.rowcount
-    finally:
-        cursor.close()
-
-
-def _one(conn: sqlite3.Connection, sql: str, params: Params) -> Row | None:
-    cursor = conn.execute(sql, params)
-    try:
-        row: Row | None = cursor.fetchone()
-        return row
-    finally:
-        cursor.close()
-
-
-def _all(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
-    cursor = conn.execute(sql, params)
-    try:
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _many(conn: sqlite3.Connection, sql: str, rows: list[Params]) -> int:
-    cursor = conn.executemany(sql, rows)
-    try:
-        return cursor.rowcount
-    finally:
-        cursor.close()
-
-
-def _begin_then(step: Callable[..., T]) -> Callable[..., T]:
-    """`step`, preceded by BEGIN IMMEDIATE in the same hop (a transaction's first call)."""
-
-    def run(conn: sqlite3.Connection, *args: object) -> T:
-        conn.execute("BEGIN IMMEDIATE")
-        return step(conn, *args)
-
-    return run
-
-
-# (the caller's loop, its future, the function to run on the thread, its arguments)
-_Job = tuple[
-    asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[object, ...]
-]
-
-
-class _Worker:
-    """The one thread that owns the sqlite3 connection. A queue and
-    `call_soon_threadsafe`: about 13 µs a hop here, against 24 µs through
-    `run_in_executor`'s concurrent futures (measured on this machine)."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="sqlite", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
-            loop, future, step, args = job
-            try:
-                result = step(*args)
-            except BaseException as exc:
-                outcome: Callable[[], None] = functools.partial(_fail, future, exc)
-            else:
-                outcome = functools.partial(_succeed, future, result)
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                loop.call_soon_threadsafe(outcome)
-
-    async def call(self, step: Callable[..., T], *args: object) -> T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._queue.put((loop, future, step, args))
-        return await future
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-
-
-def _succeed(future: asyncio.Future[Any], result: object) -> None:
-    if not future.done():  # the caller may have been cancelled
-        future.set_result(result)
-
-
-def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
-
-
 class _SQLiteTransaction:
     def __init__(self, database: SQLiteDatabase) -> None:
         self._db = database
         self.begun = False
         self.closed = False
 
-    async def _run(self, step: Callable[..., T], *args: object) -> T:
+    async def _begin(self) -> None:
         if self.closed:
             raise RuntimeError("this transaction has ended")
         if not self.begun:
-            self.begun = True
-            return await self._db._call(_begin_then(step), *args)
-        return await self._db._call(step, *args)
+            self._db._check_open()
+            self.begun = True  # before the hop: a failed BEGIN is still rolled back
+            await self._db._begin()
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        return await self._run(_rowcount, sqlite_query(sql), params)
+        await self._begin()
+        return await self._db._execute(sqlite_query(sql), params)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
-        return await self._run(_many, sqlite_query(sql), list(rows))
+        await self._begin()
+        return await self._db._executemany(sqlite_query(sql), rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        return await self._run(_one, sqlite_query(sql), params)
+        await self._begin()
+        return await self._db._fetchone(sqlite_query(sql), params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        return await self._run(_all, sqlite_query(sql), params)
+        await self._begin()
+        return await self._db._fetchall(sqlite_query(sql), params)
 
 
 class SQLiteDatabase(Database):
-    """One shared connection. Writes and reads take a lock so that two handlers'
-    transactions never interleave on it (SQLite has one transaction per connection)."""
+    """One shared aiosqlite connection. Writes and reads take a lock so that two
+    handlers' transactions never interleave on it (SQLite has one transaction per
+    connection)."""
 
     engine = "sqlite"
 
-    def __init__(self, conn: sqlite3.Connection, worker: _Worker, path: Path) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, cursor: aiosqlite.Cursor, path: Path
+    ) -> None:
         self._conn = conn
-        self._worker = worker
+        self._cursor = cursor  # for statements whose rowcount we return
         self.path = path
         self._lock = asyncio.Lock()
         self._closed = False
@@ -242,67 +163,107 @@ class SQLiteDatabase(Database):
     def label(self) -> str:
         return str(self.path)
 
-    async def _call(self, step: Callable[..., T], *args: object) -> T:
-        if self._closed:
-            raise RuntimeError("the database is closed")
-        try:
-            return await self._worker.call(step, self._conn, *args)
-        except sqlite3.IntegrityError as exc:
-            raise IntegrityError(str(exc)) from exc
-
     @classmethod
     async def connect(cls, path: Path) -> SQLiteDatabase:
         """Open (creating the folder if needed), check, configure and migrate."""
         if path.exists() and not path.is_file():
             raise DatabaseError(f"DATABASE_PATH {path} is not a file.")
+        if aiosqlite.sqlite_version_info < (3, 35):
+            raise DatabaseError(
+                f"SQLite {aiosqlite.sqlite_version} is too old: BackCoach needs 3.35 or "
+                "newer (for RETURNING). Use a newer Python build."
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(
                 f"Cannot create the folder {path.parent} for the database: {exc.strerror}."
             ) from None
-        worker = _Worker()
         try:
-            conn = await worker.call(_open, path)
-        except BaseException as exc:
-            worker.stop()
-            if isinstance(exc, sqlite3.Error):
-                raise DatabaseError(explain(exc, path)) from None
-            raise
-        database = cls(conn, worker, path)
+            # A failed open stops aiosqlite's thread before raising.
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except aiosqlite.Error as exc:
+            raise DatabaseError(explain(exc, path)) from None
         try:
-            await database._call(_prepare, path)
-        except sqlite3.Error as exc:
-            await database.close()
+            conn.row_factory = aiosqlite.Row  # row["column"] and dict(row)
+            await _prepare(conn, path)
+            cursor = await conn.cursor()
+        except aiosqlite.Error as exc:
+            await _close_quietly(conn)
             raise DatabaseError(explain(exc, path)) from None
         except BaseException:
-            await database.close()
+            await _close_quietly(conn)
             raise
-        return database
+        return cls(conn, cursor, path)
 
     async def close(self) -> None:
+        """Close the connection and stop aiosqlite's thread: `Connection.close` returns
+        once the thread has run its last job."""
         if self._closed:
             return
-        await self._call(lambda conn: conn.close())
         self._closed = True
-        self._worker.stop()
+        try:
+            await self._cursor.close()
+        finally:
+            await self._conn.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the database is closed")
+
+    # One statement each, on the connection as it stands (the caller holds the lock).
+    async def _begin(self) -> None:
+        await self._cursor.execute("BEGIN IMMEDIATE")
+
+    async def _execute(self, sql: str, params: Params) -> int:
+        self._check_open()
+        cursor = self._cursor
+        try:
+            await cursor.execute(sql, params)
+            if cursor.description is not None:  # RETURNING, a PRAGMA that answers…
+                await cursor.fetchall()  # run it to its end: the statement completes
+        except aiosqlite.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+        return cursor.rowcount
+
+    async def _executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        self._check_open()
+        try:
+            await self._cursor.executemany(sql, list(rows))
+        except aiosqlite.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+        return self._cursor.rowcount
+
+    async def _fetchall(self, sql: str, params: Params) -> list[Row]:
+        self._check_open()
+        try:
+            rows: Iterable[Row] = await self._conn.execute_fetchall(sql, params)
+        except aiosqlite.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+        return rows if isinstance(rows, list) else list(rows)
+
+    async def _fetchone(self, sql: str, params: Params) -> Row | None:
+        # All rows in one hop, not a cursor's fetchone and close in two: every fetchone
+        # here reads one row or a handful.
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._lock:
-            return await self._call(_rowcount, sqlite_query(sql), params)
+            return await self._execute(sqlite_query(sql), params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self._lock:
-            return await self._call(_one, sqlite_query(sql), params)
+            return await self._fetchone(sqlite_query(sql), params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._lock:
-            return await self._call(_all, sqlite_query(sql), params)
+            return await self._fetchall(sqlite_query(sql), params)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[_SQLiteTransaction]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: no half-written rows.
-        BEGIN travels with the first statement (one hop fewer)."""
+        BEGIN waits for the first statement, so a block that runs none costs no hop."""
         async with self._lock:
             tx = _SQLiteTransaction(self)
             try:
@@ -310,11 +271,11 @@ class SQLiteDatabase(Database):
             except BaseException:
                 tx.closed = True
                 if tx.begun:
-                    await self._call(lambda conn: conn.rollback())
+                    await self._conn.rollback()
                 raise
             tx.closed = True
             if tx.begun:
-                await self._call(lambda conn: conn.commit())
+                await self._conn.commit()
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -325,72 +286,65 @@ class SQLiteDatabase(Database):
         # copies those pages into the main file and truncates the WAL, which still held
         # the rows as they were before.
         async with self._lock:
-            await self._call(_all, "PRAGMA wal_checkpoint(TRUNCATE)", ())
+            await self._fetchall("PRAGMA wal_checkpoint(TRUNCATE)", ())
 
     @contextlib.asynccontextmanager
     async def advisory_lock(self, name: str) -> AsyncIterator[bool]:
         yield True
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    if sqlite3.sqlite_version_info < (3, 35):
-        raise DatabaseError(
-            f"SQLite {sqlite3.sqlite_version} is too old: BackCoach needs 3.35 or newer "
-            "(for RETURNING). Use a newer Python build."
-        )
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    return conn
+async def _close_quietly(conn: aiosqlite.Connection) -> None:
+    """Close after a failed start-up: the first error is the one to report."""
+    with contextlib.suppress(aiosqlite.Error):
+        await conn.close()
 
 
-def _prepare(conn: sqlite3.Connection, path: Path) -> None:
-    """On the worker thread: check, configure, migrate, prove we can write."""
+async def _prepare(conn: aiosqlite.Connection, path: Path) -> None:
+    """Check, configure, migrate, prove we can write."""
     try:
         # Read the header and the schema before writing anything: a file that is not
         # SQLite, or whose schema is damaged, is reported and left untouched. (A full
         # `quick_check` reads every page: 0.9 s at a million users, so start-up would
         # grow with the users. Damage deeper in the file surfaces on the query that
         # meets it.)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+        await conn.execute_fetchall("SELECT count(*) FROM sqlite_master")
+    except aiosqlite.DatabaseError as exc:
         code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
-        if code in (_NOTADB, _CORRUPT) or type(exc) is sqlite3.DatabaseError:
+        if code in (_NOTADB, _CORRUPT) or type(exc) is aiosqlite.DatabaseError:
             raise DatabaseError(_not_usable(exc, path)) from None
         raise  # a read-only folder, a full disk…: explain() names it
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA busy_timeout = 5000")
+    await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+    await conn.execute_fetchall("PRAGMA foreign_keys = ON")
+    await conn.execute_fetchall("PRAGMA synchronous = NORMAL")
+    await conn.execute_fetchall("PRAGMA busy_timeout = 5000")
     # Deleted rows are overwritten with zeros, so /forget leaves no bytes behind.
-    conn.execute("PRAGMA secure_delete = ON")
-    version = _migrate(conn)
+    await conn.execute_fetchall("PRAGMA secure_delete = ON")
+    version = await _migrate(conn)
     # A read-only file opens and reads fine, then fails every write: find out now.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(f"PRAGMA user_version = {version:d}")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    await _in_transaction(conn, [f"PRAGMA user_version = {version:d}"])
 
 
-def _migrate(conn: sqlite3.Connection) -> int:
+async def _migrate(conn: aiosqlite.Connection) -> int:
     """Apply every migration newer than `PRAGMA user_version`, each in its own transaction."""
-    row = conn.execute("PRAGMA user_version").fetchone()
-    current = int(row[0]) if row else 0
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    current = int(rows[0][0]) if rows else 0
     known = migrations()
     if current > len(known):
         raise too_new(current, len(known))
     for version, _name, sql in known[current:]:
         # executescript would commit on its own; run statements one by one inside BEGIN.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in statements(sql):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version:d}")
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
+        await _in_transaction(conn, [*statements(sql), f"PRAGMA user_version = {version:d}"])
         current = version
     return current
+
+
+async def _in_transaction(conn: aiosqlite.Connection, sqls: list[str]) -> None:
+    """Run `sqls` between BEGIN IMMEDIATE and COMMIT, or roll them all back."""
+    await conn.execute_fetchall("BEGIN IMMEDIATE")
+    try:
+        for sql in sqls:
+            await conn.execute_fetchall(sql)
+        await conn.commit()
+    except BaseException:
+        await conn.rollback()
+        raise

@@ -12,6 +12,7 @@ from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
+from bot.media.figures import MediaLibrary
 from bot.runtime.deps import BotApp
 
 # Database engines: `database_url` is SQLite unless a test is marked `@both_engines`
@@ -19,6 +20,7 @@ from bot.runtime.deps import BotApp
 pytest_plugins = ["tests.pg"]
 
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-0000000"
+DOCS_PICTURES = Path(__file__).resolve().parents[1] / "docs" / "pictures"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,6 +31,16 @@ def _warm_place_data() -> None:
     places.lookup("Berlin")
     places.lookup("UTC+2")
     places.zone_at(52.52, 13.40)
+
+
+@pytest.fixture(scope="session")
+def media_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One picture cache for every bot the tests start, filled from the reviewed
+    docs/pictures: drawing them all takes 10-20 s, copying them milliseconds (a picture
+    missing there is drawn when first sent; tests/unit/test_media.py draws them all)."""
+    folder = tmp_path_factory.mktemp("media")
+    MediaLibrary.load(folder).seed(DOCS_PICTURES)
+    return folder
 
 
 @pytest.fixture
@@ -43,7 +55,9 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, tmp_path: Path, database_url: str) -> Settings:
+def settings(
+    emulator: BotApiEmulator, tmp_path: Path, database_url: str, media_cache: Path
+) -> Settings:
     # Speed 20: a 20 s hold lasts 1 s of real time (the documented BACKCOACH_SPEED setting).
     return Settings(
         token=TEST_TOKEN,
@@ -51,6 +65,7 @@ def settings(emulator: BotApiEmulator, tmp_path: Path, database_url: str) -> Set
         database_path=tmp_path / "data" / "bot.sqlite3",
         database_url=database_url,
         speed=20.0,
+        media_dir=media_cache,
     )
 
 

@@ -143,6 +143,70 @@ class SetZone:
     zone: str  # an IANA name; checked again when pressed
 
 
+# -- progress, the weekly goal, the dose tap, the morning check-in (issue 12) ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressButton:
+    """Show /progress with the chart of the last `days` days (14 or 30)."""
+
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class GoalButton:
+    """Open the goal picker (None), or set the weekly goal to `goal` (3-7)."""
+
+    goal: int | None = None
+
+
+class Felt(StrEnum):
+    """The optional tap after an exercise: Easy / About right / Too hard."""
+
+    EASY = "easy"
+    RIGHT = "right"
+    HARD = "hard"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackButton:
+    """How an exercise felt. Carries the run and the exercise's place in it, so a tap on an
+    old message still lands on the routine it was for (and only its owner's counts)."""
+
+    run_id: int
+    exercise_index: int
+    felt: Felt
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinButton:
+    """Turn the morning check-in on or off."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WakeTime:
+    """The usual wake-up time, picked from the check-in's offer."""
+
+    hhmm: str  # "0700"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinScore:
+    """The answer to "How's your back this morning?": the local date it was asked for."""
+
+    day: date
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class PicturesButton:
+    """The exercise pictures: "Text only" under a picture (show=False), or "Pictures on"."""
+
+    show: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """Anything the codec could not read: forged, truncated, or from an old version."""
@@ -150,6 +214,9 @@ class Unknown:
 
 ReminderPayload = PickTime | PickDays | ChangeTime | TurnOff | SetWeekdays | Pause | Resume
 ZonePayload = AskZone | SetZone
+ProgressPayload = (
+    ProgressButton | GoalButton | FeedbackButton | CheckinButton | WakeTime | CheckinScore
+)
 Payload = (
     RoutineButton
     | GoOnToday
@@ -159,5 +226,7 @@ Payload = (
     | ReminderPayload
     | ReminderButton
     | ZonePayload
+    | ProgressPayload
+    | PicturesButton
     | Unknown
 )

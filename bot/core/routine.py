@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.content import Content, Exercise
+
+if TYPE_CHECKING:
+    from bot.core.dose import Dose
 
 Outcome = Literal["done", "skipped", "hurt"]
 
@@ -67,17 +70,18 @@ class Step:
     number: int  # 1-based, within the exercise
     total: int
     side: str | None = None
-    seconds: int = 0  # for a hold: the timer's length (the low end of the range)
+    seconds: int = 0  # for a hold: the timer's length (today's dose; the low end by default)
 
 
-def steps_for(exercise: Exercise) -> list[Step]:
-    """The instructions one per step, then the action: one hold per side, or the reps."""
+def steps_for(exercise: Exercise, hold_seconds: int | None = None) -> list[Step]:
+    """The instructions one per step, then the action: one hold per side, or the reps.
+    A hold's timer runs `hold_seconds` (today's dose), or the low end of its range."""
     actions: list[tuple[Literal["hold", "reps"], str, str | None, int]] = []
     if exercise.hold is not None:
         sides: list[str | None] = list(exercise.hold.sides) or [None]
         for index, side in enumerate(sides):
             text = exercise.action if index == 0 else exercise.hold.switch_text
-            actions.append(("hold", text, side, exercise.hold.min_seconds))
+            actions.append(("hold", text, side, hold_seconds or exercise.hold.min_seconds))
     else:
         actions.append(("reps", exercise.action, None, 0))
     total = len(exercise.steps) + len(actions)
@@ -89,15 +93,27 @@ def steps_for(exercise: Exercise) -> list[Step]:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The routine laid out: each exercise with its steps (built once from content)."""
+    """The routine laid out: each exercise with its steps. One run's plan carries that
+    run's doses (bot.core.dose): a hold's timer is today's dose; without doses, the low
+    end of each range."""
 
     exercises: tuple[Exercise, ...]
     steps: tuple[tuple[Step, ...], ...]
+    doses: tuple[Dose, ...] = ()  # by exercise position; empty: no doses planned
 
     @classmethod
-    def from_content(cls, content: Content) -> Plan:
+    def from_content(cls, content: Content, doses: Mapping[str, Dose] | None = None) -> Plan:
         exercises = tuple(content.exercises)
-        return cls(exercises, tuple(tuple(steps_for(e)) for e in exercises))
+        if not doses:
+            return cls(exercises, tuple(tuple(steps_for(e)) for e in exercises))
+        steps = tuple(
+            tuple(steps_for(e, doses[e.id].amount if e.hold is not None else None))
+            for e in exercises
+        )
+        return cls(exercises, steps, tuple(doses[e.id] for e in exercises))
+
+    def dose(self, exercise_index: int) -> Dose | None:
+        return self.doses[exercise_index] if self.doses else None
 
     def first_action_index(self, exercise_index: int) -> int:
         steps = self.steps[exercise_index]

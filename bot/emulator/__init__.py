@@ -4,7 +4,7 @@ The same code serves the end-to-end tests, the local playground and the benchmar
 real `Application` talks to it over real HTTP through `TELEGRAM_API_URL`.
 """
 
-from bot.emulator.driver import ChatUser
+from bot.emulator.driver import ChatUser, GroupMember
 from bot.emulator.server import BotApiEmulator, Event, StoredMessage
 
-__all__ = ["BotApiEmulator", "ChatUser", "Event", "StoredMessage"]
+__all__ = ["BotApiEmulator", "ChatUser", "Event", "GroupMember", "StoredMessage"]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.server import BotApiEmulator, Event, StoredMessage
+from bot.emulator.server import BOT_USER, BotApiEmulator, Event, StoredMessage
 
 
 class ChatUser:
@@ -104,6 +104,42 @@ class ChatUser:
         )
         return query_id
 
+    # -- the chat itself: blocking the bot, groups ------------------------------------------
+
+    async def _bot_status(self, old: str, new: str) -> int:
+        """A `my_chat_member` update: the bot's membership of this chat changed."""
+
+        def member(status: str) -> dict[str, Any]:
+            # A banned member ("kicked") always has until_date (0: for ever).
+            extra = {"until_date": 0} if status == "kicked" else {}
+            return {"user": BOT_USER, "status": status, **extra}
+
+        return await self.emulator.push_update(
+            {
+                "my_chat_member": {
+                    "chat": self._chat(),
+                    "from": self._user(),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+
+    async def block_bot(self) -> int:
+        """The user blocks the bot: Telegram says so, and sends to them fail with 403."""
+        self.emulator.blocked_chats.add(self.chat_id)
+        return await self._bot_status("member", "kicked")
+
+    async def unblock_bot(self) -> int:
+        """The user unblocks the bot (Telegram's "Restart" button)."""
+        self.emulator.blocked_chats.discard(self.chat_id)
+        return await self._bot_status("kicked", "member")
+
+    def in_group(self, group_id: int, title: str = "Back pain club") -> GroupMember:
+        """This user, talking in a group chat (`group_id` negative, as Telegram's are)."""
+        return GroupMember(self, group_id, title)
+
     # -- what the user sees ----------------------------------------------------------------
 
     def find_button_message(self, label: str) -> StoredMessage:
@@ -158,3 +194,30 @@ class ChatUser:
     def sent_texts(self) -> list[str]:
         """Every new message the bot sent this user, in order."""
         return [e.text for e in self.emulator.chat_events(self.chat_id, "send")]
+
+
+class GroupMember(ChatUser):
+    """A user in a group the bot is in: what they send, and what they wait for, is in the
+    group's chat. Presses on a group message come from this user."""
+
+    def __init__(self, member: ChatUser, group_id: int, title: str) -> None:
+        if group_id >= 0:
+            raise ValueError("group ids are negative")
+        super().__init__(member.emulator, member.user_id, member.first_name, member.language_code)
+        self.chat_id = group_id
+        self.title = title
+
+    def _chat(self) -> dict[str, Any]:
+        kind = "supergroup" if str(self.chat_id).startswith("-100") else "group"
+        return {"id": self.chat_id, "type": kind, "title": self.title}
+
+    async def mention(self, text: str) -> int:
+        """A message that names the bot (`@username`), as Telegram marks it."""
+        handle = f"@{BOT_USER['username']}"
+        offset = text.find(handle)
+        entities = [{"type": "mention", "offset": offset, "length": len(handle)}]
+        return await self.send_update(text=text, entities=entities if offset >= 0 else [])
+
+    async def add_bot(self) -> int:
+        """Someone adds the bot to the group."""
+        return await self._bot_status("left", "member")

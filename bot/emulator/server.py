@@ -19,6 +19,7 @@ import html
 import io
 import itertools
 import json
+import random
 import re
 import struct
 import time
@@ -54,6 +55,27 @@ _ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "span", "tg-spoiler", "blockquote", "tg-emoji",
 }  # fmt: skip
+
+
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendAnimation")
+
+
+@dataclass(frozen=True)
+class _SlowAnswers:
+    delay: float
+    fraction: float
+    methods: tuple[str, ...]
+    rng: random.Random
+    times: int | None = None
+
+
+def chat_object(chat_id: int) -> dict[str, Any]:
+    """A chat as Telegram describes it: a private chat has its user's (positive) id, a
+    group a negative one, a supergroup or channel one that starts with -100."""
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": f"Group {-chat_id}"}
 
 
 class ApiError(Exception):
@@ -174,7 +196,7 @@ class StoredMessage:
         result: dict[str, Any] = {
             "message_id": self.message_id,
             "date": self.date,
-            "chat": {"id": self.chat_id, "type": "private", "first_name": "User"},
+            "chat": chat_object(self.chat_id),
         }
         if self.from_bot:
             result["from"] = BOT_USER
@@ -298,6 +320,11 @@ class BotApiEmulator:
         # turn if given (a load balancer's upstreams), else to the webhook's URL.
         self.webhook_targets = webhook_targets
         self.webhook: WebhookDelivery | None = None
+        # Reliability faults (issue 9): see "faults of the server itself" below.
+        self.token_rejection: int | None = None
+        self.slow_answered: int = 0
+        self._slow: _SlowAnswers | None = None
+        self._lost_answers: list[tuple[str, Callable[[dict[str, Any]], bool], int]] = []
         # Set by `stop()`: open long polls answer at once instead of running out their
         # timeout (a stopped bot has already cancelled its request; without this the
         # server's shutdown would wait for it, up to the whole poll timeout).
@@ -314,7 +341,10 @@ class BotApiEmulator:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._handle_file)
-        self._runner = web.AppRunner(app, access_log=None)
+        app.router.add_route("*", "/{path:.*}", self._handle_unknown_path)  # last
+        # On stop, calls still waiting (a long poll, a slow answer) are cut after 1 s
+        # instead of aiohttp's 60 s: the emulator going away is the point of stopping it.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -340,6 +370,8 @@ class BotApiEmulator:
         if self.webhook is not None:
             self.webhook.submit({"update_id": update_id, **update})
             return update_id
+        if not self._wanted(update):
+            return update_id  # the bot did not ask for this kind: Telegram never sends it
         self._updates.append({"update_id": update_id, **update})
         async with self._changed:
             self._changed.notify_all()
@@ -444,6 +476,7 @@ class BotApiEmulator:
         params = await self._params(request)
         self.requests.append((method, params))
         try:
+            self._check_token()
             fault = self._take_fault(method, params)
             if fault is not None:
                 raise fault
@@ -451,6 +484,7 @@ class BotApiEmulator:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
+            await self._after_method(request, method, params)
         except ApiError as exc:
             body: dict[str, Any] = {
                 "ok": False,
@@ -460,8 +494,10 @@ class BotApiEmulator:
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
             return web.json_response(body, status=exc.code)
-        except ConnectionResetError:
-            raise
+        except ConnectionResetError:  # a simulated network fault: no answer at all
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
         return web.json_response({"ok": True, "result": result})
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> ApiError | None:
@@ -546,6 +582,100 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: message is too long")
         return text, parse_mode
 
+    # -- faults of the server itself (issue 9) -------------------------------------------------
+    # Kept apart from the methods: an older server's updates, a rejected token, a wrong
+    # path, answers that come late or never, a server that is down.
+
+    async def push_raw_updates(self, *updates: dict[str, Any]) -> list[int]:
+        """Deliver these update dicts exactly as given, in one `getUpdates` batch, as a
+        server speaking another Bot API version might send them (an `update_id` is added
+        only where one is missing). Returns the update ids."""
+        ids: list[int] = []
+        for update in updates:
+            raw = dict(update)
+            if "update_id" not in raw:
+                raw["update_id"] = next(self._update_ids)
+            ids.append(int(raw["update_id"]))
+            self._updates.append(raw)
+        async with self._changed:
+            self._changed.notify_all()
+        return ids
+
+    def reject_token(self, status: Literal[401, 404] | None = 401) -> None:
+        """Answer every method as Telegram answers a revoked token (401 Unauthorized) or a
+        malformed one (404 Not Found); None answers normally again."""
+        self.token_rejection = status
+
+    def _check_token(self) -> None:
+        if self.token_rejection == 401:
+            raise ApiError(401, "Unauthorized")
+        if self.token_rejection == 404:
+            raise ApiError(404, "Not Found")
+
+    async def _handle_unknown_path(self, request: web.Request) -> web.StreamResponse:
+        """Any other path (a TELEGRAM_API_URL with a wrong path): Telegram's JSON 404."""
+        self.requests.append((f"unknown path {request.path}", {}))
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
+
+    def answer_slowly(
+        self,
+        delay: float,
+        *,
+        fraction: float = 1.0,
+        methods: tuple[str, ...] = SEND_METHODS,
+        seed: int = 0,
+        times: int | None = None,
+    ) -> None:
+        """Answer `fraction` of the calls of `methods` (at most `times` of them) only after
+        `delay` seconds. The message is delivered (recorded) at once, as Telegram does when
+        only its answer is slow: a client that gave up waiting cannot know it arrived."""
+        self._slow = _SlowAnswers(delay, fraction, methods, random.Random(seed), times)
+
+    def answer_promptly(self) -> None:
+        self._slow = None
+
+    def lose_answers(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] = lambda params: True,
+    ) -> None:
+        """Carry out the next `times` calls of `method`, then drop the connection instead
+        of answering: the request arrived and took effect, the answer never comes back."""
+        self._lost_answers.append((method, when, times))
+
+    async def go_offline(self) -> None:
+        """Stop listening and close every connection: calls fail to connect, as when the
+        server is down or unreachable. `go_online()` listens again on the same port."""
+        await self.stop()
+
+    async def go_online(self) -> None:
+        await self.start()
+
+    async def _after_method(
+        self, request: web.Request, method: str, params: dict[str, Any]
+    ) -> None:
+        """After a method took effect: maybe answer late, maybe never."""
+        slow = self._slow
+        if slow is not None and method in slow.methods and slow.rng.random() < slow.fraction:
+            if slow.times is not None and self.slow_answered >= slow.times:
+                self._slow = None
+            else:
+                self.slow_answered += 1
+                await asyncio.sleep(slow.delay)
+        for index, (name, when, times) in enumerate(self._lost_answers):
+            if name == method and when(params):
+                if times <= 1:
+                    del self._lost_answers[index]
+                else:
+                    self._lost_answers[index] = (name, when, times - 1)
+                if request.transport is not None:
+                    request.transport.abort()
+                return
+
     # -- methods ---------------------------------------------------------------------------
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
@@ -596,6 +726,18 @@ class BotApiEmulator:
     async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
         return self.commands
 
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        """Is `update` of a kind the bot asked for in `allowed_updates`?"""
+        allowed = getattr(self, "allowed_updates", None)
+        return allowed is None or any(kind in update for kind in allowed)
+
+    def _remember_allowed(self, params: dict[str, Any]) -> None:
+        """`allowed_updates` holds until a getUpdates call names other kinds (as Telegram
+        does); updates of other kinds are not even queued."""
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:
+            self.allowed_updates: list[str] | None = [str(kind) for kind in allowed]
+
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         if self.webhook is not None:
             raise ApiError(
@@ -603,6 +745,7 @@ class BotApiEmulator:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        self._remember_allowed(params)
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)

@@ -7,7 +7,9 @@ button is built. `decode` never raises: forged, truncated or out-of-range data i
 
 Wire formats (kept stable so buttons on old messages keep working after a deploy):
 `r:<run>:<version>:<tap>[score]`, `g:on|rest`, `s:<choice>[:r]`, `f:yes|no`, `q:<topic>`,
-`m:…` reminders, `z:ask|set:<zone>`.
+`m:…` reminders, `z:ask|set:<zone>`, `i:on|off` pictures, and for progress (issue 12)
+`p:14|30`, `p:goal[:<n>]`, `d:<run>:<exercise index>:e|r|h` (the dose tap), `c:on|off`,
+`c:w:<hhmm>`, `c:<yyyymmdd>:<score>` (the morning check-in).
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.buttons import (
     AskZone,
     ChangeTime,
+    CheckinButton,
+    CheckinScore,
+    FeedbackButton,
+    Felt,
     ForgetButton,
+    GoalButton,
     GoOnToday,
     Pause,
     Payload,
     PickDays,
     PickTime,
+    PicturesButton,
+    ProgressButton,
     ReminderButton,
     ReminderTap,
     Resume,
@@ -39,6 +48,7 @@ from bot.core.buttons import (
     TopicButton,
     TurnOff,
     Unknown,
+    WakeTime,
 )
 
 MAX_BYTES = 64
@@ -47,6 +57,10 @@ _HHMM = re.compile(r"^([01]\d|2[0-3])[0-5]\d$")
 _TOPIC = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}$")
 _INT = re.compile(r"^(0|[1-9]\d{0,18})$")
+CHART_DAYS = (14, 30)
+GOALS = range(3, 8)  # bot.core.progress GOAL_MIN..GOAL_MAX
+_MAX_EXERCISES = 100
+_FELT = {Felt.EASY: "e", Felt.RIGHT: "r", Felt.HARD: "h"}
 
 
 class CallbackTooLong(ValueError):
@@ -93,6 +107,20 @@ def _encode(payload: Payload) -> str:
             return "z:ask"
         case SetZone(zone):
             return f"z:set:{zone}"
+        case PicturesButton(show):
+            return "i:on" if show else "i:off"
+        case ProgressButton(days):
+            return f"p:{days}"
+        case GoalButton(goal):
+            return "p:goal" if goal is None else f"p:goal:{goal}"
+        case FeedbackButton(run_id, index, felt):
+            return f"d:{run_id}:{index}:{_FELT[felt]}"
+        case CheckinButton(on):
+            return "c:on" if on else "c:off"
+        case WakeTime(hhmm):
+            return f"c:w:{hhmm}"
+        case CheckinScore(day, score):
+            return f"c:{day:%Y%m%d}:{score}"
     raise ValueError(f"no callback data for {payload!r}")
 
 
@@ -153,6 +181,40 @@ def _reminder(parts: list[str]) -> Payload:
     return Unknown()
 
 
+def _progress(parts: list[str]) -> Payload:
+    args = parts[1:]
+    if len(args) == 1 and args[0] in {str(d) for d in CHART_DAYS}:
+        return ProgressButton(int(args[0]))
+    if args == ["goal"]:
+        return GoalButton()
+    if len(args) == 2 and args[0] == "goal" and args[1] in {str(g) for g in GOALS}:
+        return GoalButton(int(args[1]))
+    return Unknown()
+
+
+def _feedback(parts: list[str]) -> Payload:
+    if len(parts) != 4:
+        return Unknown()
+    run_id, index = _int(parts[1]), _int(parts[2])
+    felt = {code: felt for felt, code in _FELT.items()}.get(parts[3])
+    if run_id is None or index is None or index >= _MAX_EXERCISES or felt is None:
+        return Unknown()
+    return FeedbackButton(run_id, index, felt)
+
+
+def _checkin(parts: list[str]) -> Payload:
+    args = parts[1:]
+    if args in (["on"], ["off"]):
+        return CheckinButton(args[0] == "on")
+    if len(args) == 2 and args[0] == "w" and _HHMM.match(args[1]):
+        return WakeTime(args[1])
+    if len(args) == 2:
+        day, score = _day(args[0]), _int(args[1])
+        if day is not None and score is not None and score <= 10:
+            return CheckinScore(day, score)
+    return Unknown()
+
+
 def decode(data: object) -> Payload:
     """The payload of a press; `Unknown()` for anything not built by `encode`."""
     if not isinstance(data, str) or not data or len(data.encode("utf-8")) > MAX_BYTES:
@@ -174,12 +236,20 @@ def decode(data: object) -> Payload:
         return TopicButton(parts[1])
     if head == "m":
         return _reminder(parts)
+    if head == "i" and len(parts) == 2 and parts[1] in ("on", "off"):
+        return PicturesButton(parts[1] == "on")
     if head == "z":
         if parts == ["z", "ask"]:
             return AskZone()
         zone = data.removeprefix("z:set:")
         if data.startswith("z:set:") and _ZONE.match(zone):
             return SetZone(zone)
+    if head == "p":
+        return _progress(parts)
+    if head == "d":
+        return _feedback(parts)
+    if head == "c":
+        return _checkin(parts)
     return Unknown()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.error import BadRequest
 
+from bot.core.chats import is_own_private_chat
 from bot.handlers.callbacks import markup
 from bot.runtime.deps import BotContext
 from bot.services.users import Profile
@@ -20,9 +21,11 @@ def query_message(update: Update) -> Message | None:
 
 
 async def remember_user(update: Update, context: BotContext) -> Profile | None:
-    """Make sure the user has a row (their chat may have changed); return it."""
+    """Make sure the user has a row; return it. Only the user's own private chat is ever
+    stored (their reminders go there): the guard keeps other chats from reaching any
+    handler, and this checks again, as the one place that writes it."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    if user is None or chat is None or not is_own_private_chat(chat.type, chat.id, user.id):
         return None
     return await context.deps.users.remember(user.id, chat.id, user.first_name)
 

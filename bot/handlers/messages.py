@@ -13,6 +13,7 @@ from telegram import Message
 from telegram.error import BadRequest
 
 from bot.core.routine import Phase, RoutineState, Status
+from bot.handlers import pictures
 from bot.handlers.callbacks import markup
 from bot.runtime.deps import BotContext, Deps
 from bot.views import routine as view
@@ -22,10 +23,20 @@ log = logging.getLogger(__name__)
 
 
 async def send(
-    context: BotContext, state: RoutineState, screen: Screen, *, live: bool = True
+    context: BotContext,
+    state: RoutineState,
+    screen: Screen,
+    *,
+    live: bool = True,
+    picture: bool = True,
 ) -> Message:
-    """A new message. With `live`, its buttons become the routine's current ones."""
-    message = await context.bot.send_message(
+    """A new message. With `live`, its buttons become the routine's current ones; at the
+    start of an exercise (or of its second side) it comes as the caption of its picture
+    (`bot.handlers.pictures`), unless `picture` is False."""
+    shown = None
+    if live and picture:
+        shown = await pictures.send_routine_screen(context, state, screen)
+    message = shown or await context.bot.send_message(
         state.chat_id, screen.text, reply_markup=markup(screen.rows)
     )
     if live and screen.rows:
@@ -37,11 +48,18 @@ async def edit(
     context: BotContext, message: Message | None, state: RoutineState, screen: Screen
 ) -> Message:
     """Edit `message` into `screen`, or send anew when there is none or it can't be edited;
-    returns the message now showing the screen."""
+    returns the message now showing the screen. A picture's text is its caption: edited as
+    one, or (too long for a caption) sent anew as text under the picture."""
     if message is None:
         return await send(context, state, screen)
     try:
-        await message.edit_text(screen.text, reply_markup=markup(screen.rows))
+        if not pictures.carries_media(message):
+            await message.edit_text(screen.text, reply_markup=markup(screen.rows))
+        elif pictures.fits_caption(screen.text):
+            await message.edit_caption(screen.text, reply_markup=markup(screen.rows))
+        else:
+            await strip(context, message)
+            return await send(context, state, screen, picture=False)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             log.info("could not edit message %s (%s); sending anew", message.id, exc)
@@ -68,7 +86,7 @@ async def strip(context: BotContext, message: Message | None) -> None:
 
 def current_screen(state: RoutineState, deps: Deps) -> Screen:
     """The screen for where the routine is now (after a stale button, Resume, Continue)."""
-    plan = deps.plan
+    plan = deps.routines.plan_of(state)
     if state.status is Status.PAUSED:
         return view.paused(state, plan)
     if state.phase is Phase.PAIN_BEFORE:

@@ -12,7 +12,8 @@ from bot.views.screen import Screen
 
 ASK = (
     "This deletes everything I store about you: your safety answer, your routines and "
-    "pain scores, and your reminder. It can't be undone."
+    "pain scores, your morning check-ins and weekly goal, and your reminder. It can't be "
+    "undone. (/export first if you want a copy.)"
 )
 
 

@@ -17,7 +17,7 @@ from bot.core.commands import Command, command_word
 from bot.core.routine import Action, Phase, RoutineState, Status
 from bot.core.safety import may_exercise
 from bot.core.text import esc, split_for_telegram
-from bot.handlers import routine
+from bot.handlers import pictures, progress, routine
 from bot.handlers.callbacks import decode, markup
 from bot.handlers.common import remember_user
 from bot.handlers.gate import send_safety_screen
@@ -37,9 +37,16 @@ _FORWARD = {Action.NEXT, Action.RESUME, Action.SKIP}
 _PAIN_SCORE = re.compile(r"^\s*(10|[0-9])\s*(/\s*10)?\s*$")
 
 
-async def send_reply(context: BotContext, chat_id: int, reply: Reply, suffix: str = "") -> None:
-    """Send a matcher reply (split if ever too long), with "did you mean" buttons."""
+async def send_reply(
+    context: BotContext, chat_id: int, reply: Reply, suffix: str = "", *, user_id: int = 0
+) -> None:
+    """Send a matcher reply (split if ever too long), with "did you mean" buttons; a
+    how-to answer comes with the exercise's picture (for `user_id`, unless Text only)."""
     rows: Rows = [[(topic.title, TopicButton(topic.id))] for topic in reply.suggestions]
+    if user_id and await pictures.send_answer(
+        context, chat_id, user_id, reply, reply.text + suffix, rows
+    ):
+        return
     chunks = split_for_telegram(reply.text + suffix)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
@@ -92,10 +99,14 @@ async def respond(context: BotContext, user: Profile, text: str) -> None:
         await typed_command(context, user, state, _COMMANDS[command])
         return
     if state is None:
-        await send_reply(context, user.chat_id, reply)
+        if reply.kind == "answer" and reply.topic is not None and reply.topic.id == "progress":
+            progress.show(context, user.user_id, user.chat_id)  # "how has my pain changed?"
+            return
+        await send_reply(context, user.chat_id, reply, user_id=user.user_id)
         return
     if reply.kind in ("answer", "smalltalk"):
-        await send_reply(context, user.chat_id, reply, "\n\n" + where_in_routine(state, context))
+        where = "\n\n" + where_in_routine(state, context)
+        await send_reply(context, user.chat_id, reply, where, user_id=user.user_id)
         return
     # Not a question we know, mid-routine: most likely a reply meant for the buttons.
     await send_reply(
@@ -175,4 +186,5 @@ async def on_suggestion(update: Update, context: BotContext) -> None:
         await query.answer("That answer is no longer available. Try /help.")
         return
     await query.answer()
-    await send_reply(context, chat.id, reply)
+    user_id = update.effective_user.id if update.effective_user is not None else 0
+    await send_reply(context, chat.id, reply, user_id=user_id)

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 
 from telegram import Bot, KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot import places
 from bot.content import Content
@@ -47,7 +47,7 @@ from bot.handlers.callbacks import decode, markup
 from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
 from bot.handlers.messages import strip_buttons
 from bot.runtime.deps import BotContext
-from bot.runtime.sending import PacedSender
+from bot.runtime.sending import PacedSender, never_sent
 from bot.services.reminders import (
     SKIPPED,
     SNOOZE,
@@ -80,7 +80,8 @@ def _now(context: BotContext) -> datetime:
 
 
 async def deliver(bot: Bot, content: Content, due: Due, now: datetime) -> Delivery:
-    """Send one reminder. Flood pauses and network errors propagate: the queue retries."""
+    """Send one reminder. Flood pauses and sends that never left propagate: the queue
+    retries them. A send that may have reached Telegram is never retried (UNKNOWN)."""
     day = occurrence_date(due.reminder, places.zone_info(due.zone or "UTC"))
     screen = view.reminder_message(
         due, day, content.routine_minutes, now, content.safety.reminder_yesterday
@@ -95,6 +96,11 @@ async def deliver(bot: Bot, content: Content, due: Due, now: datetime) -> Delive
         # Our message is wrong: count the day as handled rather than loop.
         log.error("reminder for user %s rejected: %s", due.reminder.user_id, exc)
         return Delivery(SendOutcome.REJECTED)
+    except NetworkError as exc:
+        if never_sent(exc):
+            raise
+        log.info("reminder for user %s: no answer from Telegram (%s)", due.reminder.user_id, exc)
+        return Delivery(SendOutcome.UNKNOWN)
     return Delivery(SendOutcome.SENT, sent.message_id)
 
 

@@ -17,13 +17,15 @@ from bot.core.buttons import GoOnToday, RoutineButton, RoutineTap
 from bot.core.routine import Action, Phase, Rejected, RoutineState, Transition, summarize
 from bot.core.safety import may_exercise, routine_gate
 from bot.core.text import esc
-from bot.handlers.callbacks import decode
+from bot.handlers.callbacks import decode, markup
 from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
 from bot.handlers.gate import refuse_if_unsafe, send_safety_screen
 from bot.handlers.holds import arm, redraw
 from bot.handlers.messages import edit, send, strip, strip_buttons
+from bot.handlers.progress import offer_feedback
 from bot.runtime.deps import BotContext
 from bot.services.users import Profile
+from bot.views import progress as progress_view
 from bot.views import routine as view
 from bot.views import safety as safety_view
 from bot.views.screen import Screen
@@ -98,12 +100,13 @@ async def on_go_on_today(update: Update, context: BotContext) -> None:
         await strip(context, message)
     if await refuse_if_unsafe(context, user.chat_id, routine_gate(user.safety), then_routine=True):
         return
-    await begin(context, user.user_id, user.chat_id)
+    await begin(context, user.user_id, user.chat_id, gentle=True)
 
 
-async def begin(context: BotContext, user_id: int, chat_id: int) -> None:
+async def begin(context: BotContext, user_id: int, chat_id: int, *, gentle: bool = False) -> None:
+    """A new routine (`gentle`: every dose at the low end, and the card says so)."""
     deps = context.deps
-    state, new = await deps.routines.begin(user_id, chat_id)
+    state, new = await deps.routines.begin(user_id, chat_id, gentle=gentle)
     if new:
         await send(context, state, view.pain_prompt(state, before=True))
     else:
@@ -152,8 +155,9 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
     if tap in (RoutineTap.WHY, RoutineTap.WHY_ALL):
         await query.answer()
-        why = state.exercise(deps.plan).why.text if state.phase is Phase.EXERCISE else None
-        screen = view.exercise_step(state, deps.plan, why=why, show_all=tap is RoutineTap.WHY_ALL)
+        plan = deps.routines.plan_of(state)
+        why = state.exercise(plan).why.text if state.phase is Phase.EXERCISE else None
+        screen = view.exercise_step(state, plan, why=why, show_all=tap is RoutineTap.WHY_ALL)
         await edit(context, message, state, screen)
         return
     if tap is RoutineTap.SHOW:
@@ -246,8 +250,8 @@ async def show_transition(
     """Turn a saved transition into messages: edit in place within an exercise, a new
     message when something new starts (so the phone shows it), and the timers."""
     deps = context.deps
-    plan = deps.plan
     new = result.state
+    plan = deps.routines.plan_of(new)
     if action is Action.STOP:
         await edit(context, message, new, view.stopped(new, plan))
     elif action is Action.PAUSE:
@@ -265,7 +269,9 @@ async def show_transition(
     elif action is Action.PAIN:
         await edit(context, message, new, Screen(f"Pain now: {new.pain_after}/10 ✓"))
         await context.bot.send_message(
-            new.chat_id, view.summary(summarize(new, plan), deps.content.safety).text
+            new.chat_id,
+            view.summary(summarize(new, plan), deps.content.safety).text,
+            reply_markup=markup(progress_view.summary_rows()),
         )
     elif action is Action.START_HOLD:
         await strip(context, message)
@@ -275,8 +281,9 @@ async def show_transition(
         await edit(context, message, new, Screen(view.hold_over(old.step(plan), early=True)))
         await send(context, new, view.release(new, plan, early=True))
     elif result.outcome is not None:
-        # An exercise ended (done or skipped): its card keeps its text, the next one is new.
-        await strip(context, message)
+        # An exercise ended (done or skipped): its card keeps its text, the next one is new;
+        # done, the card's buttons become the optional "how did it feel?" row (issue 12).
+        await offer_feedback(context, old, result.outcome, message)
         if action is Action.SKIP:
             skipped = old.exercise(plan).name
             await context.bot.send_message(new.chat_id, f"⏭ Skipped the {esc(skipped.lower())}.")

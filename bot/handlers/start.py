@@ -8,6 +8,7 @@ from bot.core.safety import may_exercise
 from bot.core.text import esc
 from bot.handlers.common import remember_user
 from bot.handlers.gate import send_safety_screen
+from bot.handlers.membership import offer_reminder_back
 from bot.runtime.deps import BotContext
 
 
@@ -26,3 +27,5 @@ async def start(update: Update, context: BotContext) -> None:
     await context.bot.send_message(user.chat_id, text)
     if not cleared:
         await send_safety_screen(context, user.chat_id)
+    # Back after blocking the bot: offer the reminder the block turned off.
+    await offer_reminder_back(context, user.user_id, user.chat_id)

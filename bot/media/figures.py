@@ -28,7 +28,7 @@ from bot.media.render import png_bytes, render_frame
 log = logging.getLogger(__name__)
 
 # Bump when the drawing code changes what pictures look like: every key changes with it.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 DEFAULT_CACHE = Path("data/media")
 
 Kind = Literal["photo", "animation"]
@@ -217,8 +217,23 @@ class MediaLibrary:
                 raise KeyError(key.id)
         return path.read_bytes()
 
-    def ensure(self) -> RenderReport:
-        """Draw every missing picture and loop; delete older versions of the same names."""
+    def seed(self, directory: Path) -> int:
+        """Copy pictures named by their stable names (as `make pictures` writes them) into
+        the cache, for keys not cached yet; returns how many. It trusts them to show the
+        current poses: the tests seed from the reviewed docs/pictures (which the golden
+        test compares with fresh drawings) instead of drawing for seconds per session."""
+        copied = 0
+        for key in self.figures.all_keys():
+            source = directory / f"{key.name}{key.extension}"
+            if source.is_file() and not self.ready(key):
+                _write(self.path(key), source.read_bytes())
+                copied += 1
+        return copied
+
+    def ensure(self, should_stop: Callable[[], bool] | None = None) -> RenderReport:
+        """Draw every missing picture and loop; delete older versions of the same names.
+        `should_stop` is asked before each drawing (the bot shutting down mid-render stops
+        after the current picture; what was drawn stays cached)."""
         started = time.perf_counter()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         specs = self.figures.specs()
@@ -228,6 +243,9 @@ class MediaLibrary:
             if path.is_file():
                 reused += 1
                 continue
+            if should_stop is not None and should_stop():
+                log.info("pictures: stopped after drawing %d", rendered)
+                return RenderReport(rendered, reused, 0, time.perf_counter() - started)
             _write(path, spec.render())
             rendered += 1
         current = {spec.key.filename for spec in specs}

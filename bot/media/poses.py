@@ -169,6 +169,13 @@ class ExercisePoses(_Strict):
     loop: list[LoopStep] = Field(default_factory=list)
     # For exercises done on both sides: the side the frames show; the other is mirrored.
     side: Literal["right", "left"] | None = None
+    # Top view only: how high the camera is above the mat, in degrees. 90 looks straight
+    # down from the ceiling; lower looks along the body from the feet end, so a bent knee
+    # stands up in the picture and knees rocking sideways swing like a windscreen wiper.
+    camera: float = Field(default=90.0, ge=15, le=90)
+    # Top view: the camera moved round from the feet end towards the person's right, in
+    # degrees, so a bent leg shows its thigh and shin apart (the mirror turns the other way).
+    turn: float = Field(default=0.0, ge=-60, le=60)
 
     @model_validator(mode="after")
     def _check(self) -> ExercisePoses:
@@ -208,6 +215,8 @@ class ExercisePoses(_Strict):
                 raise ValueError(f"loop frame {step.frame!r} is not one of the frames")
         if self.loop and len(self.loop) < 2:
             raise ValueError("a loop needs at least two steps")
+        if self.view == "side" and (self.camera != 90 or self.turn):
+            raise ValueError("fields 'camera' and 'turn' are for the top view only")
         return self
 
     def frame(self, name: str) -> Frame:

@@ -22,8 +22,16 @@ from bot.media.skeleton import Figure, Point, Pose, Tube, place
 
 WIDTH = 640
 # Side views are landscape (a body lying or kneeling); views from above are square, head
-# at the top, so arms out to the sides and knees rocking left and right both fit.
+# at the top, so arms out to the sides and knees rocking left and right both fit; a view
+# from the feet end, low over the mat, is landscape again.
 HEIGHTS = {"side": 480, "top": 640}
+LOW_CAMERA = 60  # degrees: below this a top view is drawn landscape
+
+
+def canvas_height(exercise: ExercisePoses) -> int:
+    if exercise.view == "top" and exercise.camera >= LOW_CAMERA:
+        return HEIGHTS["top"]
+    return HEIGHTS["side"]
 SUPERSAMPLE = 3
 
 # Colours: an opaque card that reads on light and dark themes alike.
@@ -90,7 +98,7 @@ def layout(body: Body, exercise: ExercisePoses) -> Frame2D:
     """One scale and origin for all of an exercise's frames (both sides), so pictures and
     loops of one exercise line up."""
     boxes = []
-    for mirrored in (False, True) if exercise.view == "top" else (False,):
+    for mirrored in (False, True) if exercise.side is not None else (False,):
         for pose in _poses_of(exercise, mirrored):
             boxes.append(place(body, exercise, pose).bounds())
     pad = ARROW_OFFSET + 0.03
@@ -106,11 +114,28 @@ def layout(body: Body, exercise: ExercisePoses) -> Frame2D:
         scale = min(MAX_SCALE, avail_w / (right - left), avail_h / top)
         x0 = WIDTH / 2 - (left + right) / 2 * scale
         return Frame2D(scale, x0, MAT_Y)
-    avail_h = HEIGHTS["top"] - BOTTOM_MARGIN - DRAW_TOP
+    height = canvas_height(exercise)
+    avail_h = height - BOTTOM_MARGIN - DRAW_TOP
     scale = min(MAX_SCALE, avail_w / (right - left), avail_h / (top - bottom))
     x0 = WIDTH / 2 - (left + right) / 2 * scale
-    y0 = (DRAW_TOP + HEIGHTS["top"] - BOTTOM_MARGIN) / 2 + (top + bottom) / 2 * scale
+    y0 = (DRAW_TOP + height - BOTTOM_MARGIN) / 2 + (top + bottom) / 2 * scale
     return Frame2D(scale, x0, y0)
+
+
+def _draw_sections(draw: ImageDraw.ImageDraw, points: Sequence[Point],
+                   axes: Sequence[tuple[Point, Point]], grow: float,
+                   fill: tuple[int, int, int]) -> None:  # fmt: skip
+    """A trunk seen at a slant: an ellipse (two half-axes, in pixels, y down) at every
+    sample, `grow` pixels larger all round, close enough together to need no quads."""
+    for (cx, cy), ((ax, ay), (bx, by)) in zip(points, axes, strict=True):
+        la, lb = math.hypot(ax, ay) or 1.0, math.hypot(bx, by) or 1.0
+        ka, kb = (la + grow) / la, (lb + grow) / lb
+        outline = [
+            (cx + math.cos(t) * ax * ka + math.sin(t) * bx * kb,
+             cy + math.cos(t) * ay * ka + math.sin(t) * by * kb)
+            for t in (2 * math.pi * i / 36 for i in range(36))
+        ]  # fmt: skip
+        draw.polygon(outline, fill=fill)
 
 
 def _draw_tube(draw: ImageDraw.ImageDraw, points: Sequence[Point], radii: Sequence[float],
@@ -141,8 +166,16 @@ def _order(figure: Figure, moving: set[str]) -> list[str]:
         behind = [p for p in ("leg_near", "arm_near") if p not in figure.front]
         ahead = [p for p in ("leg_near", "arm_near") if p in figure.front]
         return ["arm_far", "leg_far", *behind, "neck", "trunk", "head", *ahead]
-    legs = ["leg_left", "leg_right"]
-    arms = sorted(["arm_left", "arm_right"], key=lambda p: p in moving)
+    limbs = ["leg_left", "leg_right", "arm_left", "arm_right"]
+    if figure.camera < LOW_CAMERA:
+        # From the feet end: limbs lying on the mat behind the trunk (no seam where they
+        # join it), the head behind the chest, raised limbs far to near.
+        tubes = {t.part: t for t in figure.tubes}
+        flat = [p for p in limbs if max(tubes[p].heights or [0.0]) < 0.03]
+        raised = sorted((p for p in limbs if p not in flat), key=lambda p: -tubes[p].depth)
+        return [*flat, "head", "neck", "trunk", *raised]
+    legs = limbs[:2]
+    arms = sorted(limbs[2:], key=lambda p: p in moving)
     still = [p for p in legs if p not in moving]
     moved = [p for p in legs if p in moving]
     return [*still, "neck", "trunk", "head", *moved, *arms]
@@ -187,6 +220,12 @@ def draw_figure(
         tube: Tube = tubes[part]
         points = [f2d.px(p) for p in tube.points]
         radii = [r * f2d.scale * SUPERSAMPLE for r in tube.radii]
+        if tube.axes:
+            k = f2d.scale * SUPERSAMPLE
+            axes = [((ax * k, -ay * k), (bx * k, -by * k)) for (ax, ay), (bx, by) in tube.axes]
+            _draw_sections(draw, points, axes, gap, PAPER)
+            _draw_sections(draw, points, axes, 0.0, colour)
+            continue
         _draw_tube(draw, points, [r + gap for r in radii], PAPER)
         if ghost or not tube.heights or max(tube.heights) < 0.02:
             _draw_tube(draw, points, radii, colour)
@@ -205,12 +244,15 @@ def draw_shadows(image: Image.Image, figure: Figure, f2d: Frame2D) -> None:
     """Top view: raised parts (a bent knee) cast a soft shadow on the mat, set off by
     their height, which is what makes a knee read as "up" from above."""
     sx, sy = SHADOW_SLANT
+    # Straight below a raised point, on the mat: as far below it in the picture as the
+    # camera sees heights (nothing from the ceiling), then set off by the light's slant.
+    down = math.cos(math.radians(figure.camera))
     shapes: list[tuple[list[Point], list[float]]] = []
     for tube in figure.tubes:
         if not tube.heights or max(tube.heights) < 0.02:
             continue
         points = [
-            f2d.px((x + h * sx, y + h * sy))
+            f2d.px((x + h * sx, y - h * down + h * sy))
             for (x, y), h in zip(tube.points, tube.heights, strict=True)
         ]
         shapes.append((points, [r * f2d.scale * SUPERSAMPLE for r in tube.radii]))
@@ -346,13 +388,14 @@ def _at_least(points: list[Point], length: float) -> list[Point]:
     return [start, *points, end]
 
 
-def _canvas(view: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
-    image = Image.new("RGB", (WIDTH * SUPERSAMPLE, HEIGHTS[view] * SUPERSAMPLE), PAPER)
+def _canvas(exercise: ExercisePoses) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    height = canvas_height(exercise)
+    image = Image.new("RGB", (WIDTH * SUPERSAMPLE, height * SUPERSAMPLE), PAPER)
     return image, ImageDraw.Draw(image)
 
 
 def _draw_mat(draw: ImageDraw.ImageDraw, exercise: ExercisePoses, body: Body,
-              f2d: Frame2D) -> None:  # fmt: skip
+              f2d: Frame2D, mirrored: bool = False) -> None:  # fmt: skip
     s = SUPERSAMPLE
     if exercise.view == "side":
         mat_top = MAT_Y * s
@@ -362,16 +405,10 @@ def _draw_mat(draw: ImageDraw.ImageDraw, exercise: ExercisePoses, body: Body,
         )  # fmt: skip
         return
     # From above: the mat is a long rounded rectangle under the body, head to feet.
-    figure = place(body, exercise, Pose.of(exercise.frames[0]))
-    head_end = figure.head[1] + figure.head_r + 0.05
-    low = min(y - r for tube in figure.tubes for (_, y), r in zip(tube.points, tube.radii,
-                                                                    strict=True))  # fmt: skip
-    bottom = low
-    half = 0.19
-    a = f2d.px((-half, head_end))
-    b = f2d.px((half, bottom - 0.05))
-    draw.rounded_rectangle((a[0], a[1], b[0], b[1]), radius=14 * s, fill=MAT, outline=MAT_EDGE,
-                           width=2 * s)  # fmt: skip
+    figure = place(body, exercise, _poses_of(exercise, mirrored)[0])
+    corners = [f2d.px(p) for p in figure.mat]
+    draw.polygon(corners, fill=MAT)
+    draw.line([*corners, corners[0], corners[1]], fill=MAT_EDGE, width=2 * s, joint="curve")
 
 
 def _draw_titles(image: Image.Image, title: str, subtitle: str) -> None:
@@ -381,18 +418,18 @@ def _draw_titles(image: Image.Image, title: str, subtitle: str) -> None:
     draw.text((MARGIN, TITLE_TOP + 40), subtitle, font=_font(22), fill=MUTED)
 
 
-def _draw_sides(image: Image.Image, exercise: ExercisePoses, body: Body, f2d: Frame2D) -> None:
+def _draw_sides(image: Image.Image, exercise: ExercisePoses, body: Body, f2d: Frame2D,
+                mirrored: bool = False) -> None:  # fmt: skip
     """From above, the person's right is on the picture's left: say so beside the head."""
     if exercise.view != "top":
         return
-    figure = place(body, exercise, Pose.of(exercise.frames[0]))
-    x, y = f2d.px((0.0, figure.head[1]))
-    x, y = x / SUPERSAMPLE, y / SUPERSAMPLE
-    offset = 0.19 * f2d.scale + 12
+    figure = place(body, exercise, _poses_of(exercise, mirrored)[0])
+    (rx, ry), (lx, ly) = (f2d.px(p) for p in figure.sides)
     draw = ImageDraw.Draw(image)
     font = _font(18)
-    draw.text((x - offset, y), "right", font=font, fill=MUTED, anchor="rm")
-    draw.text((x + offset, y), "left", font=font, fill=MUTED, anchor="lm")
+    k = SUPERSAMPLE
+    draw.text((rx / k, ry / k), "right", font=font, fill=MUTED, anchor="rm")
+    draw.text((lx / k, ly / k), "left", font=font, fill=MUTED, anchor="lm")
 
 
 def _finish(image: Image.Image, title: str, subtitle: str, *, fast: bool = False) -> Image.Image:
@@ -437,8 +474,8 @@ def render_frame(poses: Poses, exercise_id: str, frame_name: str, *, title: str,
     before = None
     if previous is not None:
         before = Pose.of(previous).mirrored() if mirrored else Pose.of(previous)
-    image, draw = _canvas(exercise.view)
-    _draw_mat(draw, exercise, body, f2d)
+    image, draw = _canvas(exercise)
+    _draw_mat(draw, exercise, body, f2d, mirrored)
     if frame.ghost and before is not None:
         draw_figure(draw, place(body, exercise, before), f2d, set(), ghost=True)
     figure = place(body, exercise, pose)
@@ -454,7 +491,7 @@ def render_frame(poses: Poses, exercise_id: str, frame_name: str, *, title: str,
             _draw_arrow(draw, path, width, ARROW)
     label = subtitle if subtitle is not None else frame.title
     final = _finish(image, title, mirror_words(label) if mirrored else label)
-    _draw_sides(final, exercise, body, f2d)
+    _draw_sides(final, exercise, body, f2d, mirrored)
     return final
 
 
@@ -463,14 +500,14 @@ def render_pose(poses: Poses, exercise_id: str, pose: Pose, moving: set[str], *,
     """One in-between picture of a loop (no arrows, no ghost)."""
     exercise = poses.exercise(exercise_id)
     f2d = layout(poses.body, exercise)
-    image, draw = _canvas(exercise.view)
-    _draw_mat(draw, exercise, poses.body, f2d)
+    image, draw = _canvas(exercise)
+    _draw_mat(draw, exercise, poses.body, f2d, pose.flipped)
     figure = place(poses.body, exercise, pose)
     if exercise.view == "top":
         draw_shadows(image, figure, f2d)
     draw_figure(draw, figure, f2d, moving)
     final = _finish(image, title, subtitle, fast=True)
-    _draw_sides(final, exercise, poses.body, f2d)
+    _draw_sides(final, exercise, poses.body, f2d, pose.flipped)
     return final
 
 

@@ -18,6 +18,8 @@ Point = tuple[float, float]
 _SEGMENT_SAMPLES = 6
 FAR_SHIFT: tuple[float, float] = (-0.012, 0.014)
 _TRUNK_SAMPLES = 24
+# Top view: half the mat's width (body heights).
+MAT_HALF_WIDTH = 0.19
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Pose:
     limbs: dict[str, Limb]
     # Parts drawn in front of the trunk (side view).
     front: frozenset[str] = frozenset()
+    # The other side's pose (a camera turned to one side turns the other way for it).
+    flipped: bool = False
 
     @classmethod
     def of(cls, frame: Frame) -> Pose:
@@ -71,6 +75,7 @@ class Pose:
             limbs=limbs,
             # In between two frames, a part is in front if either frame has it there.
             front=self.front | other.front,
+            flipped=self.flipped,
         )
 
     def mirrored(self) -> Pose:
@@ -91,6 +96,7 @@ class Pose:
             trunk_bend=-self.trunk_bend,
             head_turn=-self.head_turn,
             limbs=limbs,
+            flipped=not self.flipped,
         )
 
 
@@ -109,10 +115,15 @@ class Tube:
     radii: list[float]
     # Top view: each point's height above the mat (for the shadow it casts).
     heights: list[float] = field(default_factory=list)
+    # Seen from the feet end: the trunk's cross-section at each point, an ellipse given by
+    # its two half-axes in the picture (wider than deep); empty for round parts.
+    axes: list[tuple[Point, Point]] = field(default_factory=list)
+    # Seen from the feet end: how far from the camera (to draw far parts first).
+    depth: float = 0.0
 
     def translated(self, dx: float, dy: float) -> Tube:
         moved = [(x + dx, y + dy) for x, y in self.points]
-        return Tube(self.part, moved, self.radii, self.heights)
+        return Tube(self.part, moved, self.radii, self.heights, self.axes, self.depth)
 
 
 @dataclass
@@ -132,6 +143,12 @@ class Figure:
     # Unit vector from the head's centre to its top (the crown).
     crown: Point = (0.0, 1.0)
     front: frozenset[str] = frozenset()
+    # Top view: the camera's height above the mat in degrees (90: from the ceiling), and
+    # the mat's corners in the picture (head end first).
+    camera: float = 90.0
+    mat: tuple[Point, ...] = ()
+    # Top view: where to write "right" and "left" (beside the mat, near the feet).
+    sides: tuple[Point, Point] = ((0.0, 0.0), (0.0, 0.0))
 
     def translated(self, dx: float, dy: float) -> Figure:
         return Figure(
@@ -145,7 +162,11 @@ class Figure:
             right=self.right,
             crown=self.crown,
             front=self.front,
-        )
+            camera=self.camera,
+            mat=tuple((x + dx, y + dy) for x, y in self.mat),
+            sides=((self.sides[0][0] + dx, self.sides[0][1] + dy),
+                   (self.sides[1][0] + dx, self.sides[1][1] + dy)),
+        )  # fmt: skip
 
     def lowest(self) -> float:
         low = self.head[1] - self.head_r
@@ -158,9 +179,13 @@ class Figure:
         xs = [self.head[0] - self.head_r, self.head[0] + self.head_r]
         ys = [self.head[1] - self.head_r, self.head[1] + self.head_r]
         for tube in self.tubes:
-            for (x, y), r in zip(tube.points, tube.radii, strict=True):
-                xs += [x - r, x + r]
-                ys += [y - r, y + r]
+            for index, ((x, y), r) in enumerate(zip(tube.points, tube.radii, strict=True)):
+                rx = ry = r
+                if tube.axes:
+                    (ax, ay), (bx, by) = tube.axes[index]
+                    rx, ry = math.hypot(ax, bx), math.hypot(ay, by)
+                xs += [x - rx, x + rx]
+                ys += [y - ry, y + ry]
         return min(xs), min(ys), max(xs), max(ys)
 
     def tube(self, part: str) -> Tube:
@@ -196,8 +221,9 @@ def _profile(radii: list[float], t: float) -> float:
 def _segments(
     name: str, root: Point, limb: Limb, lengths: tuple[float, float, float],
     radii: list[tuple[float, float]],
-) -> tuple[Tube, list[Point]]:  # fmt: skip
-    """A limb's polyline (root, three joints), sampled so the taper stays smooth."""
+) -> tuple[Tube, list[Point], list[float]]:  # fmt: skip
+    """A limb's polyline (root, three joints), sampled so the taper stays smooth; and each
+    joint's height above the mat (top view)."""
     joints = [root]
     # Heights above the mat (top view): a segment leaving the mat rises, one leaving a
     # raised joint comes back down (a bent knee up, the foot down on the mat).
@@ -217,11 +243,13 @@ def _segments(
             points.append((x0 + (x1 - x0) * t, y0 + (y1 - y0) * t))
             rs.append(r0 + (r1 - r0) * t)
             heights.append(levels[i] + (levels[i + 1] - levels[i]) * t)
-    return Tube(name, points, rs, heights), joints[1:]
+    return Tube(name, points, rs, heights), joints[1:], levels[1:]
 
 
-def build(body: Body, view: str, belly: str, pose: Pose) -> Figure:
-    """Joints and parts of `pose`, with the hip at the origin (not yet placed on the mat)."""
+def build(body: Body, view: str, belly: str, pose: Pose, camera: float = 90.0,
+          turn: float = 0.0) -> Figure:  # fmt: skip
+    """Joints and parts of `pose`, with the hip at the origin (not yet placed on the mat).
+    Top view: seen from `camera` degrees above the mat, from the feet end."""
     hip: Point = (0.0, 0.0)
     d = _unit(pose.trunk)
     shoulder = _add(hip, d, body.trunk)
@@ -275,9 +303,10 @@ def build(body: Body, view: str, belly: str, pose: Pose) -> Figure:
         }  # fmt: skip
         joints["neck"] = neck_end
     joints["head"] = head
+    heights: dict[str, float] = {}
     for name, limb in pose.limbs.items():
         is_arm = name.startswith("arm")
-        tube, limb_joints = _segments(
+        tube, limb_joints, levels = _segments(
             name,
             roots[name],
             limb,
@@ -291,9 +320,10 @@ def build(body: Body, view: str, belly: str, pose: Pose) -> Figure:
             limb_joints = [_add(p, FAR_SHIFT) for p in limb_joints]
         tubes.append(tube)
         labels = ("elbow", "wrist", "hand") if is_arm else ("knee", "ankle", "toe")
-        for label, point in zip(labels, limb_joints, strict=True):
+        for label, point, level in zip(labels, limb_joints, levels, strict=True):
             joints[f"{name}_{label}"] = point
-    return Figure(
+            heights[f"{name}_{label}"] = level
+    figure = Figure(
         view=view,
         joints=joints,
         tubes=tubes,
@@ -305,11 +335,73 @@ def build(body: Body, view: str, belly: str, pose: Pose) -> Figure:
         crown=head_dir if view == "side" else d,
         front=pose.front,
     )
+    if view == "top":
+        return _seen_from(figure, body, camera, -turn if pose.flipped else turn, heights)
+    return figure
+
+
+def _seen_from(figure: Figure, body: Body, camera: float, turn: float,
+               heights: dict[str, float]) -> Figure:  # fmt: skip
+    """The figure lying on the mat, seen from `camera` degrees above it from the feet end
+    (90: straight down), the camera moved `turn` degrees round towards the person's right.
+    With no turn, a point `h` above the mat, `y` along the body, shows at y·sin + h·cos:
+    a raised knee stands up, a straight leg shortens towards the camera."""
+    up, towards = math.sin(math.radians(camera)), math.cos(math.radians(camera))
+    ca, sa = math.cos(math.radians(turn)), math.sin(math.radians(turn))
+
+    def seen(point: Point, height: float = 0.0) -> Point:
+        x, y = point[0] * ca - point[1] * sa, point[0] * sa + point[1] * ca
+        return (x, y * up + height * towards)
+
+    def far(point: Point, height: float) -> float:
+        return (point[0] * sa + point[1] * ca) * towards - height * up
+
+    def along(vector: Point, height: float = 0.0) -> Point:
+        return seen(vector, height)  # a direction transforms as a point from the origin
+
+    low = min(y - r for t in figure.tubes for (_, y), r in zip(t.points, t.radii, strict=True))
+    ends = (figure.head[1] + figure.head_r + 0.05, low - 0.05)
+    tubes = []
+    for tube in figure.tubes:
+        lifts = tube.heights or [0.0] * len(tube.points)
+        points = [seen(p, h) for p, h in zip(tube.points, lifts, strict=True)]
+        axes: list[tuple[Point, Point]] = []
+        if tube.part == "trunk":
+            # Wider than deep, and lying on the mat: each cross-section an ellipse, as wide
+            # as the trunk is seen from above and as high as it is seen from the side.
+            n = len(points) - 1
+            depths = [_profile(body.torso_side_r, k / n) for k in range(n + 1)]
+            rx, ry = figure.right
+            axes = [(along((rx * w, ry * w)), along((0.0, 0.0), d))
+                    for w, d in zip(tube.radii, depths, strict=True)]  # fmt: skip
+            points = [seen(p, d * 0.6) for p, d in zip(tube.points, depths, strict=True)]
+        depth = sum(far(p, h) for p, h in zip(tube.points, lifts, strict=True))
+        tubes.append(Tube(tube.part, points, tube.radii, tube.heights, axes, depth / len(lifts)))
+    corners = ((-1, 0), (1, 0), (1, 1), (-1, 1))
+    edge = MAT_HALF_WIDTH + 0.05
+    label_y = ends[1] + 0.1  # beside the mat at the feet, where no arm or knee reaches
+    return replace(
+        figure,
+        joints={name: seen(p, heights.get(name, 0.0)) for name, p in figure.joints.items()},
+        tubes=tubes,
+        head=seen(figure.head),
+        # The face and the hair follow the body's axes as the picture shows them.
+        right=_normal(along(figure.right)),
+        crown=_normal(along(figure.crown)),
+        camera=camera,
+        mat=tuple(seen((x * MAT_HALF_WIDTH, ends[k])) for x, k in corners),
+        sides=(seen((-edge, label_y)), seen((edge, label_y))),
+    )
+
+
+def _normal(vector: Point) -> Point:
+    length = math.hypot(*vector) or 1.0
+    return (vector[0] / length, vector[1] / length)
 
 
 def place(body: Body, exercise: ExercisePoses, pose: Pose) -> Figure:
     """The figure with its anchor joint at x = 0 and (side view) resting on the mat."""
-    figure = build(body, exercise.view, exercise.belly, pose)
+    figure = build(body, exercise.view, exercise.belly, pose, exercise.camera, exercise.turn)
     ax, ay = figure.joints[exercise.anchor]
     dy = -figure.lowest() if exercise.view == "side" else -ay
     return figure.translated(-ax, dy)

@@ -17,12 +17,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import PLAYGROUND_DATABASE_PATH, ConfigError, Settings, load_settings
 from bot.content import Content, ContentError, load_content
 from bot.logs import configure_logging
 from db.connection import DatabaseError
+
+if TYPE_CHECKING:
+    from bot.media.figures import MediaLibrary
 
 AUTO_START_LINE = (
     "Starting the local playground (no TELEGRAM_BOT_TOKEN set). "
@@ -92,6 +95,7 @@ def _banner(settings: Settings, api_url: str, log_file: Path, media_dir: Path) -
 async def _serve(
     settings: Settings,
     content: Content,
+    media: MediaLibrary,
     options: PlaygroundOptions,
     log_file: Path,
     *,
@@ -102,13 +106,14 @@ async def _serve(
     from bot.app import build_application, start_application, stop_application
     from bot.emulator import BotApiEmulator, ChatUser
     from bot.playground.chat import TerminalChat
+    from bot.playground.images import detect
 
     emulator = BotApiEmulator()
     await emulator.start()
     app = None
     try:
         settings = settings.with_overrides(api_url=emulator.url)
-        app = build_application(settings, content=content)
+        app = build_application(settings, content=content, media=media)
         await start_application(app)
         media_dir = options.media_dir or DEFAULT_MEDIA_DIR
         is_tty = stdout.isatty()
@@ -124,6 +129,7 @@ async def _serve(
             color=color,
             interactive=stdin.isatty(),
             cursor_controls=is_tty and environ.get("TERM") != "dumb",
+            images=detect(environ, is_tty),
         )
         await chat.run(stdin, banner=_banner(settings, emulator.url, log_file, media_dir))
         chat.out.write(
@@ -155,6 +161,9 @@ def run_playground(
     try:
         settings = playground_settings(options, env)
         content = load_content()
+        from bot.media.figures import MediaLibrary
+
+        media = MediaLibrary.load(settings.media_path, content)
     except (ConfigError, ContentError) as exc:
         print(f"backcoach: {exc}", file=sys.stderr)
         return 2
@@ -172,6 +181,7 @@ def run_playground(
             _serve(
                 settings,
                 content,
+                media,
                 options,
                 log_file,
                 stdin=stdin or sys.stdin,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.emulator import BotApiEmulator, ChatUser, Event, StoredMessage
+from bot.playground.images import Protocol, escape, picture_for
 from bot.playground.render import (
     RESET,
     bubble,
@@ -57,6 +58,8 @@ def _media_suffix(data: bytes, kind: str) -> str:
             return suffix
     if data[4:8] == b"ftyp":
         return ".mp4"
+    if kind == "document":
+        return ".csv"  # the bot's one document: /export
     return ".gif" if kind == "animation" else ".jpg"
 
 
@@ -73,6 +76,7 @@ class TerminalChat:
         color: bool = False,
         interactive: bool = True,
         cursor_controls: bool = False,
+        images: Protocol | None = None,
     ) -> None:
         self.emulator = emulator
         self.user = user
@@ -83,6 +87,8 @@ class TerminalChat:
         self.interactive = interactive
         # May it move the cursor (clear the prompt line before printing above it)?
         self.cursor_controls = cursor_controls
+        # Show pictures inline with this terminal protocol (None: print their path only).
+        self.images = images
         self.cursor = 0
         self.last_event_at = time.monotonic()
         # What the terminal last showed of each message: (text, keyboard), to print edits
@@ -165,7 +171,8 @@ class TerminalChat:
             lines = bubble(
                 f"BackCoach #{key}", body, message.reply_markup, color=self.color, width=self.width
             )
-            return ["", *lines, *self._save_media(message)]
+            # As in the chat app: the picture first, its caption and buttons under it.
+            return ["", lines[0], *self._save_media(message), *lines[1:]]
         if self.shown.get(key) == current:
             return []
         if any(e.kind == "edit" and e.message is message for e in later):
@@ -220,7 +227,7 @@ class TerminalChat:
         if message.kind == "text" or message.message_id in self.saved:
             return []
         self.saved.add(message.message_id)
-        label = "🎞 animation" if message.kind == "animation" else "🖼 photo"
+        label = {"animation": "🎞 animation", "document": "📄 file"}.get(message.kind, "🖼 photo")
         if message.media is None:
             return [self.style("2", f"  {label} (sent by reference, nothing to save)")]
         suffix = _media_suffix(message.media, message.kind)
@@ -230,7 +237,12 @@ class TerminalChat:
             path.write_bytes(message.media)
         except OSError as exc:
             return [self.style("2", f"  {label} could not be saved to {path}: {exc.strerror}")]
-        return [self.style("2", f"  {label} saved to {path}")]
+        lines = [self.style("2", f"  {label} saved to {path}")]
+        if self.images is not None:
+            picture = picture_for(path)
+            if picture is not None:
+                lines.append("  " + escape(self.images, picture, min(48, self.width - 4)))
+        return lines
 
     # -- the person's side -------------------------------------------------------------
 

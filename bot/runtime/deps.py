@@ -17,8 +17,12 @@ from bot.content import Content
 from bot.core.answers import AnswerMatcher
 from bot.core.clock import ScaledClock
 from bot.core.routine import Plan
+from bot.runtime.charts import ChartRenderer
 from bot.runtime.holds import HoldTimers
 from bot.runtime.sending import PacedSender
+from bot.services.checkins import CheckinService
+from bot.services.media import MediaService
+from bot.services.progress import ProgressService
 from bot.services.reminders import ReminderService
 from bot.services.routine import RoutineService
 from bot.services.setup import SetupService
@@ -41,6 +45,12 @@ class Deps:
     routines: RoutineService
     reminders: ReminderService[PacedSender]
     setup: SetupService  # the reminder set-up conversation (its open question)
+    media: MediaService  # the exercise pictures: which to send, their file_ids, Text only
+    # Issue 12: /progress and its chart, the morning check-in (sent through the
+    # reminders' sweep and paced queue).
+    progress: ProgressService
+    checkins: CheckinService[PacedSender]
+    charts: ChartRenderer
 
     def now(self) -> float:
         return self.clock.timestamp()

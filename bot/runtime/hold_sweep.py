@@ -10,6 +10,11 @@ Exactly one worker announces: the claim bumps the routine's version and skips ro
 another worker is claiming (`FOR UPDATE SKIP LOCKED`), and the release is the routine's
 versioned save, which succeeds once whoever tries.
 
+The same sweep settles "Release now" messages a worker saved as owed but died before
+sending (`announce_due` without `announcing_at`, 0.5 s old), or died while sending
+(`announcing_at` 30 s old), as a restart of that worker would have: the message's own
+claim (`announcing_at`) keeps it to one.
+
 So a dead worker's hold is announced at most `grace + every` (plus one query) after it
 ended: 1.5 s with the defaults, inside the 2 s the issue allows. The query is an index
 walk over `routine_runs_holding` that finds nothing almost always.
@@ -27,7 +32,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.core.clock import ScaledClock
 from bot.core.routine import RoutineState
-from bot.services.routine import RoutineService
+from bot.services.routine import OwedRelease, RoutineService
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +41,11 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY = 1.0
 GRACE = 0.5
 BATCH = 100
+# A "Release now" being sent this long is its dead worker's (sends give up after 15 s).
+IN_FLIGHT_STALE = 30.0
 
 TakeOver = Callable[[RoutineState], Awaitable[None]]
+Settle = Callable[[OwedRelease], Awaitable[None]]
 
 
 class HoldSweep:
@@ -46,6 +54,7 @@ class HoldSweep:
         routines: RoutineService,
         clock: ScaledClock,
         take_over: TakeOver,
+        settle: Settle,
         *,
         every: float = SWEEP_EVERY,
         grace: float = GRACE,
@@ -54,6 +63,7 @@ class HoldSweep:
         self.routines = routines
         self.clock = clock
         self.take_over = take_over
+        self.settle = settle
         self.every = every
         self.grace = grace
         self.batch = batch
@@ -73,6 +83,13 @@ class HoldSweep:
 
     async def sweep(self) -> int:
         """Claim and hand over what is overdue now; the number taken over."""
+        now = self.clock.timestamp()
+        for owed in await self.routines.abandoned_releases(now - self.grace, now - IN_FLIGHT_STALE):
+            log.info("routine %s: settling a release its worker did not", owed.state.run_id)
+            try:
+                await self.settle(owed)
+            except Exception:
+                log.exception("routine %s: could not settle its release", owed.state.run_id)
         taken = 0
         while True:
             ended_before = self.clock.timestamp() - self.grace

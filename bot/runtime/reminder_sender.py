@@ -14,8 +14,10 @@ hot row), or one sender at a time. We take the second:
   PostgreSQL drops the connection and the lock with it, and another worker takes over
   within about `retry` seconds.
 - Taking over starts like a process start: claims left mid-send by the old sender are
-  resolved (`ReminderService.start` -> `recover_interrupted`: counted as sent, never sent
-  twice); only the lock's holder sends, so no live sender's claim is ever among them.
+  resolved (`ReminderService.start` -> `recover_interrupted`, and the check-ins' own:
+  counted as sent, never sent twice); only the lock's holder sends, so no live
+  sender's claim is ever among them. The morning check-ins ride on the same queue and
+  sweep, so the same one worker sends them.
 - A sender that stops cleanly lets its sends in flight finish, then lets go of the lock.
 
 Why not the shared budget: one sender needs no new table, keeps the one-process code
@@ -29,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.services.reminders import ReminderService
@@ -49,9 +52,15 @@ class ReminderSenderLease:
         interval: float,
         *,
         retry: float = RETRY_EVERY,
+        also_recover: Sequence[Callable[[], Awaitable[object]]] = (),
+        also_sweep: Sequence[Callable[[], Awaitable[object]]] = (),
     ) -> None:
         self.db = db
         self.service = service
+        # What rides on the same queue and sweep (the morning check-ins): recovered on
+        # taking over, swept after each reminder sweep.
+        self.also_recover = tuple(also_recover)
+        self.also_sweep = tuple(also_sweep)
         self.interval = interval
         self.retry = retry
         self.sending = False
@@ -103,9 +112,13 @@ class ReminderSenderLease:
         log.info("this worker now sends the reminders (it holds %s)", LOCK)
         try:
             await self.service.start()
+            for recover in self.also_recover:
+                await recover()
             self._first_try.set()
             while not self._stopping.is_set():
                 await self.service.sweep_logged()
+                for sweep in self.also_sweep:
+                    await sweep()
                 # Aligned to whole intervals of real time plus a little slack, as the
                 # single-process sweep (bot.app._schedule_sweep): a 07:30 reminder goes
                 # out at 07:30:00.2.

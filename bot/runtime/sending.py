@@ -10,8 +10,14 @@ and are never queued behind a burst.
   once, so one chat never gets more than one message at a time from here (~1/s per chat).
 - `RetryAfter`: the whole queue pauses for the time Telegram asked, then the same item
   is retried first. Nothing is dropped.
-- Network errors and timeouts: the item is retried with exponential backoff (1 s, 2 s,
-  4 s … up to `max_backoff`) while other items keep flowing.
+- A send that never left (no connection could be made, no pooled connection was free) is
+  retried with exponential backoff (1 s, 2 s, 4 s … up to `max_backoff`) while other
+  items keep flowing.
+- A send that may have reached Telegram (a read timeout, a connection dropped after the
+  request was written, a 5xx) is *not* retried: Telegram has no idempotency key, and a
+  message whose answer was merely slow would arrive twice. We choose a rare lost nudge
+  over a rare duplicate (README, "Limits we chose"); `SEND_READ_TIMEOUT` makes the
+  "slow answer" case rare in the first place.
 - Anything else an attempt raises is logged and the item is dropped: the attempt itself
   decides what a `Forbidden` or `BadRequest` means (the reminder service handles them).
 
@@ -30,10 +36,27 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
+
+# How long a send waits for Telegram's answer (PTB's default is 5 s for every call).
+# Telegram usually answers in well under a second; a longer wait turns a slow answer into
+# a success instead of an unknown. Not longer: updates are handled one at a time, so a
+# reply waiting for its answer holds up the next user's update for that long.
+SEND_READ_TIMEOUT = 15.0
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when a failed Bot API call cannot have reached Telegram, so trying again
+    cannot deliver it twice: the connection was never made (refused, DNS, TLS, connect
+    timeout), or no pooled connection was free. PTB wraps httpx's errors in `NetworkError`
+    / `TimedOut` with the httpx error as the cause. Everything else (a read timeout, a
+    connection dropped after the request was written, a 5xx) may have been delivered."""
+    return isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
 
 Attempt = Callable[[], Awaitable[None]]
 
@@ -47,6 +70,8 @@ class SenderStats:
     retry_after: int = 0
     network_errors: int = 0
     dropped: int = 0
+    # Failed in a way that may still have delivered it: not retried (see the docstring).
+    maybe_sent: int = 0
 
 
 @dataclass
@@ -188,6 +213,13 @@ class PacedSender:
                 if isinstance(exc, BadRequest):
                     self.stats.dropped += 1
                     log.error("bad request for key %s, dropped: %s", item.key, exc)
+                elif not never_sent(exc):
+                    self.stats.maybe_sent += 1
+                    log.warning(
+                        "send for key %s may have reached Telegram (%s); not retried",
+                        item.key,
+                        exc,
+                    )
                 else:
                     self.stats.network_errors += 1
                     item.tries += 1

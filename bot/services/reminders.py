@@ -11,15 +11,22 @@ Exactly once per user and scheduled day:
   is still due as the sweep saw it. After Telegram accepted the message, one transaction
   stores the sent-mark (`last_date`), computes and stores the next due instant, and
   clears the claim.
-- A send that failed (429, network error, timeout) releases the claim: the reminder stays
-  due and is retried until it is really sent, as the issue asks. One trade-off remains:
-  a read timeout after Telegram already accepted the message is indistinguishable from
-  a lost request, so that rare case can deliver the reminder twice.
+- A send that surely did not reach Telegram (429, no connection) releases the claim: the
+  reminder stays due and is retried until it is really sent. A send that may have reached
+  it (a read timeout, a connection dropped after the request was written, a 5xx) comes
+  back as `SendOutcome.UNKNOWN` and counts as sent: Telegram has no idempotency key, and a
+  retry would deliver a slow-answered reminder twice (`bot.runtime.sending.never_sent`;
+  README, "Limits we chose").
 - A claim still set at start-up means the process died *during* the HTTP call: we cannot
   know whether Telegram got it, and a duplicate is worse than one missed nudge, so it
   counts as sent and is advanced. That window is one HTTP call; a crash anywhere else
   loses nothing and duplicates nothing. (Marking "sent" before the call would lose every
   reminder queued at a crash; marking after it would duplicate on a crash in between.)
+- Saving the sent-mark (or releasing a claim) can fail for a moment (another process
+  holds a write lock): it is retried with backoff (`MARK_TRIES`). If every try fails the
+  claim stays; the running bot's sweep treats a claim older than `STUCK_AFTER` as an
+  interrupted send (counted as sent, for the reason above), so one bad moment never
+  silences a user's reminders until a restart. Any change the user makes clears a claim.
 
 Missed reminders (bot down, long backlog) are sent if less than 2 h late, otherwise
 skipped and advanced, so nobody gets a 3 a.m. reminder after an outage.
@@ -38,11 +45,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core import schedule
 from bot.core.clock import ScaledClock
+from bot.core.progress import local_date, week_bounds, week_count
 from bot.core.routine import keeps_stop_advice
 from bot.core.safety import blocks_reminders, status_of
 from bot.core.timeparse import format_time, time_from_hhmm
 from bot.places import is_valid_zone, zone_info
-from db import reminders, routines
+from db import progress, reminders, routines
 from db.connection import Database
 from db.reminders import Due, Reminder
 
@@ -57,6 +65,13 @@ PAUSE_DAYS = (1, 3, 7)
 # Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
 # in the database, which is the queue that survives a restart).
 BATCH = 2000
+# A "sending" mark older than this, on a reminder no send of ours is working on, is left
+# over from a failed save: the sweep resolves it. One HTTP call takes seconds at most.
+STUCK_AFTER = timedelta(minutes=2)
+# Saving the sent-mark: tries, and the first pause between them (doubling, at most 8 s).
+# With SQLite's 5 s busy timeout per try this outlasts a write lock held for ~40 s.
+MARK_TRIES = 6
+MARK_BACKOFF_SECONDS = 0.5
 
 
 # -- pure helpers (no I/O) ------------------------------------------------------------------
@@ -128,6 +143,9 @@ class SendOutcome(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"  # the user blocked the bot or the chat is gone: turn it off
     REJECTED = "rejected"  # Telegram refused our message: count the day, never loop
+    # The call failed after the request may have reached Telegram (a slow answer, a
+    # dropped connection): count it as sent; a retry could deliver it twice.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +199,8 @@ class ReminderService(Generic[Q]):
         self._lock = asyncio.Lock()
         self._more = False
         self._refill_task: asyncio.Task[None] | None = None
+        self.mark_tries = MARK_TRIES
+        self.mark_backoff = MARK_BACKOFF_SECONDS
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -226,12 +246,33 @@ class ReminderService(Generic[Q]):
             count += 1
         return count
 
+    async def recover_stuck(self) -> int:
+        """While running: a claim older than `STUCK_AFTER` that no send of ours is working
+        on was left by a save that failed after the send. Whether Telegram got that
+        message is unknown, so it counts as sent, as after a crash."""
+        now = self._now()
+        before = (now - STUCK_AFTER).timestamp()
+        count = 0
+        for due in await reminders.interrupted(self.db, claimed_before=before):
+            if due.reminder.user_id in self.sender:
+                continue  # still being sent or saved by this process
+            claimed_at = due.reminder.sending_at
+            assert claimed_at is not None
+            log.warning(
+                "reminder for user %s was left marked as sending; counted as sent",
+                due.reminder.user_id,
+            )
+            await self._mark_sent(due, claimed_at, now)
+            count += 1
+        return count
+
     async def sweep(self) -> SweepReport:
         """Queue what is due now; skip (and advance) what is too late or already done.
 
         A batch that only skipped rows queues nothing, so nothing would drain the queue and
         trigger the next batch: read on at once, so a backlog of stale reminders (after an
         outage) never holds fresh ones back until the next timed sweep."""
+        await self.recover_stuck()
         total = SweepReport()
         while True:
             report = await self._sweep_batch()
@@ -271,8 +312,10 @@ class ReminderService(Generic[Q]):
                     done += move[1] == "done"
                 else:
                     to_send.append(due)
+            weeks = await self._weeks(to_send)
             for due in await self._with_last_pain(to_send):
-                if self.sender.submit(due.reminder.user_id, self._attempt(due)):
+                week = weeks.get(due.reminder.user_id)
+                if self.sender.submit(due.reminder.user_id, self._attempt(replace(due, week=week))):
                     queued += 1
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
@@ -289,6 +332,25 @@ class ReminderService(Generic[Q]):
                 windows[due.reminder.user_id] = schedule.local_day_bounds(day, zone)
         return windows
 
+    async def _weeks(self, rows: list[Due]) -> dict[int, tuple[int, int]]:
+        """(routine days this local week, weekly goal) for each due user, in a few batched
+        queries: the reminder says "3 of 5 this week, two to go"."""
+        days: dict[int, tuple[date, ZoneInfo]] = {}
+        for due in rows:
+            if due.zone is not None and is_valid_zone(due.zone):
+                zone = zone_info(due.zone)
+                days[due.reminder.user_id] = (occurrence_date(due.reminder, zone), zone)
+        if not days:
+            return {}
+        windows = {uid: week_bounds(day, zone) for uid, (day, zone) in days.items()}
+        ends = await progress.finished_ends_within(self.db, windows)
+        goals = await progress.goals(self.db, list(days))
+        weeks: dict[int, tuple[int, int]] = {}
+        for uid, (day, zone) in days.items():
+            done = {local_date(end, zone) for end in ends.get(uid, [])}
+            count = week_count(done, day, goals[uid])
+            weeks[uid] = (count.done, count.goal)
+        return weeks
     async def _with_last_pain(self, rows: list[Due]) -> list[Due]:
         """Each reminder about to go out, with yesterday's pain scores when that day's
         last routine ended with "stop for today" (the reminder then says so)."""
@@ -355,20 +417,63 @@ class ReminderService(Generic[Q]):
         claimed_at = now_dt.timestamp()
         if not await reminders.claim(db, due.reminder.user_id, due.reminder.next_due, claimed_at):
             return  # changed, turned off or deleted since the sweep read it
+        user_id = due.reminder.user_id
         try:
             result = await self._deliver_message(due, now_dt)
         except asyncio.CancelledError:
             raise  # cancelled mid-call: maybe sent; the claim stays (counts as sent)
-        except Exception:  # flood pause, network error: the queue retries it
-            await reminders.release(db, due.reminder.user_id, claimed_at)
+        except Exception:  # flood pause, no connection: the queue retries it
+            await self._saved(
+                "release of the claim", user_id, lambda: reminders.release(db, user_id, claimed_at)
+            )
             raise
         delivery = result if isinstance(result, Delivery) else Delivery(result)
         if delivery.outcome is SendOutcome.BLOCKED:
-            log.info("user %s blocked the bot; reminder turned off", due.reminder.user_id)
-            await reminders.turn_off(db, due.reminder.user_id, claimed_at)
+            log.info("user %s blocked the bot; reminder turned off", user_id)
+            await self._saved(
+                "turning off",
+                user_id,
+                lambda: reminders.turn_off_blocked(db, user_id, claimed_at),
+            )
             return
-        # Sent, or refused as malformed: either way the day is handled (never loop on it).
-        await self._mark_sent(due, claimed_at, self._now(), delivery.message_id)
+        if delivery.outcome is SendOutcome.UNKNOWN:
+            log.warning("reminder for user %s may have reached Telegram; counted as sent", user_id)
+        # Sent, maybe sent, or refused as malformed: the day is handled (never loop on it).
+        await self._saved(
+            "sent-mark",
+            user_id,
+            lambda: self._mark_sent(due, claimed_at, self._now(), delivery.message_id),
+        )
+
+    async def _saved(self, what: str, user_id: int, save: Callable[[], Awaitable[object]]) -> None:
+        """Run a save that must follow a send, retrying a failure (a write lock held by
+        another process, a full disk for a moment) with backoff. Never raises: after the
+        last try the claim stays and `recover_stuck` resolves it."""
+        for attempt in range(1, self.mark_tries + 1):
+            try:
+                await save()
+                return
+            except Exception as exc:
+                if attempt == self.mark_tries:
+                    log.error(
+                        "reminder for user %s: %s failed %d times (%s); the sweep resolves "
+                        "it in %d min",
+                        user_id,
+                        what,
+                        attempt,
+                        exc,
+                        STUCK_AFTER.seconds // 60,
+                    )
+                    return
+                delay = min(8.0, self.mark_backoff * 2 ** (attempt - 1))
+                log.warning(
+                    "reminder for user %s: %s failed (%s); retrying in %.2f s",
+                    user_id,
+                    what,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
 
     async def _mark_sent(
         self, due: Due, claimed_at: float, now: datetime, message_id: int | None = None
@@ -485,6 +590,16 @@ class ReminderService(Generic[Q]):
 
     async def turn_off(self, user_id: int) -> None:
         await reminders.turn_off(self.db, user_id, self._now().timestamp())
+
+    async def user_blocked(self, user_id: int) -> bool:
+        """The user blocked the bot: their reminder goes off at once (True if it was on),
+        marked so that unblocking can offer it back."""
+        return await reminders.turn_off_blocked(self.db, user_id, self._now().timestamp())
+
+    async def welcome_back(self, user_id: int) -> Reminder | None:
+        """After an unblock (or /start): the reminder a block turned off, to offer it back.
+        Returned once per block, so the offer is never made twice."""
+        return await reminders.take_blocked_mark(self.db, user_id, self._now().timestamp())
 
     async def pause(self, user_id: int, days: int) -> Reminder | None:
         now = self._now()

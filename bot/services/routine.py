@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
 from bot.core import schedule
@@ -27,10 +28,24 @@ from bot.core.routine import (
     keeps_stop_advice,
 )
 from bot.places import is_valid_zone, zone_info
+from bot.services.doses import RunPlans
 from db import routines
 from db.connection import Database
 
 log = logging.getLogger(__name__)
+
+# A "Release now" owed at a crash is still sent after a restart this soon (seconds): the
+# same grace a late hold timer gets. Later, or if the message may already have gone out,
+# the countdown is quietly closed instead (README, "Limits we chose").
+ANNOUNCE_LATE_UP_TO = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRelease:
+    """A hold the timer released whose "Release now" was not settled at a crash."""
+
+    state: RoutineState  # as saved with the release
+    announce: bool  # send it now; otherwise close the countdown quietly
 
 
 class RoutineService:
@@ -40,10 +55,14 @@ class RoutineService:
         plan: Plan,
         clock: ScaledClock,
         on_hold_stopped: Callable[[int], None] = lambda run_id: None,
+        *,
+        plans: RunPlans | None = None,
     ) -> None:
         self.db = db
         self.plan = plan
         self.clock = clock
+        # Each run's own plan with its doses (issue 12); None: every run uses `plan`.
+        self._plans = plans
         # The runtime's hold timers: a hold that stops must not ring "Release now" later.
         self._on_hold_stopped = on_hold_stopped
 
@@ -56,6 +75,7 @@ class RoutineService:
         stored = await routines.outcomes(self.db, run_id)
         outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(stored))
         state = RoutineState.from_row(row, outcomes)
+        await self.plan_for(state)  # in memory from here on, for `plan_of`
         if state.is_open and not self.fits_plan(state):
             log.warning("routine %s no longer fits the content; stopping it", run_id)
             await self.perform(state, Action.STOP)
@@ -76,30 +96,61 @@ class RoutineService:
         state = await self.load(int(row["id"]))
         return state if state is not None and state.is_open else None
 
-    async def begin(self, user_id: int, chat_id: int) -> tuple[RoutineState, bool]:
-        """A new routine, or the one already open; the flag says whether it is new."""
+    async def begin(
+        self, user_id: int, chat_id: int, *, gentle: bool = False
+    ) -> tuple[RoutineState, bool]:
+        """A new routine (its doses planned; `gentle`: all at the low end), or the one
+        already open; the flag says whether it is new."""
         try:
             row = await routines.create(self.db, user_id, chat_id, self.clock.timestamp())
         except routines.AlreadyOpen:
             state = await self.load_open(user_id)
             if state is None:  # it ended between the insert and the read: try once more
                 row = await routines.create(self.db, user_id, chat_id, self.clock.timestamp())
-                return RoutineState.from_row(row), True
+                return await self._planned(RoutineState.from_row(row), gentle), True
             return state, False
-        return RoutineState.from_row(row), True
+        return await self._planned(RoutineState.from_row(row), gentle), True
+
+    async def _planned(self, state: RoutineState, gentle: bool) -> RoutineState:
+        if self._plans is not None:
+            await self._plans.plan_new(state.run_id, state.user_id, gentle=gentle)
+        return state
+
+    async def plan_for(self, state: RoutineState) -> Plan:
+        """The routine's own plan: its exercises with today's doses."""
+        if self._plans is None:
+            return self.plan
+        return await self._plans.plan_for(state.run_id)
+
+    def plan_of(self, state: RoutineState) -> Plan:
+        """`plan_for` without waiting, for a routine this service loaded (which keeps its
+        plan in memory); the content's low ends if it somehow is not there."""
+        if self._plans is None:
+            return self.plan
+        plan = self._plans.cached(state.run_id)
+        if plan is None:
+            log.warning("routine %s: its plan was not in memory; using the low ends", state.run_id)
+            return self.plan
+        return plan
 
     async def perform(
-        self, state: RoutineState, action: Action, *, value: int | None = None
+        self,
+        state: RoutineState,
+        action: Action,
+        *,
+        value: int | None = None,
+        announce: bool = False,
     ) -> Transition | Rejected:
-        """Apply `action` and save it; the saved transition, or why it didn't apply."""
+        """Apply `action` and save it; the saved transition, or why it didn't apply.
+        `announce`: a "Release now" message is owed for it, recorded in the same
+        transaction (see `owed_releases`)."""
         now = self.clock.timestamp()
+        plan = await self.plan_for(state)
         hold_ends_at = None
         if action is Action.START_HOLD and state.phase is Phase.EXERCISE:
-            hold_ends_at = now + self.clock.real_seconds(state.step(self.plan).seconds)
+            hold_ends_at = now + self.clock.real_seconds(state.step(plan).seconds)
         try:
-            result = apply(
-                state, action, self.plan, now=now, value=value, hold_ends_at=hold_ends_at
-            )
+            result = apply(state, action, plan, now=now, value=value, hold_ends_at=hold_ends_at)
         except InvalidAction as exc:
             log.info("routine %s: %s does not fit (%s)", state.run_id, action.name, exc)
             return Rejected.NOT_FITTING
@@ -109,6 +160,7 @@ class RoutineService:
             expected_version=state.version,
             outcome=result.outcome,
             now=now,
+            announce_due=now if announce else None,
         )
         if not saved:
             return Rejected.RACED
@@ -150,6 +202,53 @@ class RoutineService:
             if state is not None and state.holding:
                 states.append(state)
         return states
+    async def claim_announcement(self, run_id: int) -> bool:
+        """Just before sending the owed "Release now": False if none is owed any more."""
+        return await routines.claim_announcement(self.db, run_id, self.clock.timestamp())
+
+    async def announced(self, run_id: int) -> None:
+        await routines.announced(self.db, run_id)
+
+    async def owed_releases(self) -> list[OwedRelease]:
+        """At start-up: releases saved by the timer whose "Release now" was not settled
+        when the process stopped, each with what to do about it."""
+        owed = []
+        now = self.clock.timestamp()
+        for row in await routines.owed_announcements(self.db):
+            try:
+                state = await self.load(int(row["id"]))
+            except Exception:  # one broken routine must not keep the bot from starting
+                log.exception("routine %s: could not load its release", row["id"])
+                continue
+            if state is None:
+                continue
+            in_flight = row["announcing_at"] is not None
+            late = now - float(row["announce_due"]) > ANNOUNCE_LATE_UP_TO
+            announce = state.is_open and not in_flight and not late
+            owed.append(OwedRelease(state, announce))
+        return owed
+
+    async def abandoned_releases(
+        self, due_before: float, in_flight_before: float
+    ) -> list[OwedRelease]:
+        """Several workers: owed "Release now" messages no live worker is settling: owed
+        since before `due_before` and not being sent, or being sent since before
+        `in_flight_before` (its worker died during the call). What to do with each is
+        decided as at a restart (`owed_releases`)."""
+        owed = []
+        now = self.clock.timestamp()
+        for row in await routines.owed_announcements(self.db):
+            due, sending = float(row["announce_due"]), row["announcing_at"]
+            if (sending is None and due > due_before) or (
+                sending is not None and float(sending) > in_flight_before
+            ):
+                continue
+            state = await self.load(int(row["id"]))
+            if state is None:
+                continue
+            late = now - due > ANNOUNCE_LATE_UP_TO
+            owed.append(OwedRelease(state, state.is_open and sending is None and not late))
+        return owed
 
     def seconds_left(self, state: RoutineState) -> float:
         """A running hold's time left, as the user reads it (speed applied back)."""

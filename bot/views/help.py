@@ -5,12 +5,16 @@ from __future__ import annotations
 # (command, menu description); the order is the menu's order.
 COMMANDS: list[tuple[str, str]] = [
     ("routine", "Start today's 5 exercises"),
+    ("progress", "Your pain and routines over time, with a chart"),
+    ("goal", "Set how many days a week, e.g. /goal 4"),
     ("reminder", "Set or change your daily reminder"),
     ("timezone", "Set your time zone"),
     ("ask", "Ask a question, e.g. /ask why glute bridge"),
     ("why", "Why an exercise helps, e.g. /why cat cow"),
+    ("pictures", "Exercise pictures on or off (/pictures off: text only)"),
     ("safety", "Take the safety check again"),
     ("cancel", "Stop what we're doing"),
+    ("export", "Your history as a CSV file"),
     ("forget", "Delete everything I store about you"),
     ("start", "Say hello and see what I do"),
     ("help", "Show this list"),

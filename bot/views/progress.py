@@ -1,8 +1,5 @@
 """What /progress, /goal, the morning check-in, the dose tap and /export say: Telegram
-HTML text and button specs as plain data. Pure: no telegram, no db.
-
-A `Screen` is text plus rows of (label, token) buttons; the handler turns each token into
-callback data with the one codec (handlers/callbacks.py). Tokens are the constants below.
+HTML text and buttons as typed payloads (`bot.core.buttons`). Pure: no telegram, no db.
 
 The words are ours, not the article's (the "see someone" advice is general, conservative
 advice, marked so in the text): short, second person, sized for a phone.
@@ -13,12 +10,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.content import Content, Exercise
-from bot.core.dose import FEEDBACK, Dose, Feedback, amount_text
+from bot.core.buttons import (
+    CheckinButton,
+    CheckinScore,
+    FeedbackButton,
+    Felt,
+    GoalButton,
+    ProgressButton,
+    WakeTime,
+)
+from bot.core.dose import Dose, Feedback, amount_text
 from bot.core.progress import (
     GOAL_MAX,
     GOAL_MIN,
@@ -33,28 +38,15 @@ from bot.core.progress import (
     WeekCount,
 )
 from bot.core.text import esc
+from bot.views.screen import Button, Rows, Screen
 
-# Button tokens (the handler's codec wraps them with the user and, where it matters, a run).
-CHART_14 = "p14"  # show the 14-day chart
-CHART_30 = "p30"  # show the 30-day chart
-GOAL = "goal"  # open the goal picker
-GOAL_SET = "g"  # + the goal, "g4"
-CHECKIN_ON = "ci+"  # turn the morning check-in on (asks the wake-up time once)
-CHECKIN_OFF = "ci-"
-CHECKIN_SCORE = "cs"  # + the score, "cs4"
-FEEDBACK_TOKEN = "f"  # + e/r/h: Easy / About right / Too hard, after an exercise
-_FEEDBACK_CODE: dict[Feedback, str] = {"easy": "e", "right": "r", "hard": "h"}
+__all__ = ["Screen"]
 
 TOO_FEW = "Do a couple of routines and I'll show your trend here."
 GENERAL_ADVICE = "General advice, not from the article."
+CHART_DAYS = (14, 30)
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven")
-
-
-@dataclass(frozen=True, slots=True)
-class Screen:
-    text: str
-    rows: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
 def _number(value: float) -> str:
@@ -123,31 +115,36 @@ def _trouble_line(trouble: Trouble, content: Content) -> str:
     return line
 
 
-def _progress_rows(days: int, goal: int, checkin_on: bool) -> list[list[tuple[str, str]]]:
-    switch = ("📈 Last 30 days", CHART_30) if days == 14 else ("📈 Last 14 days", CHART_14)
-    checkin = (
-        ("🌅 Morning check-in: on", CHECKIN_OFF)
-        if checkin_on
-        else (
-            "🌅 Morning check-in: off",
-            CHECKIN_ON,
-        )
+def _checkin_button(checkin_on: bool) -> Button:
+    if checkin_on:
+        return "🌅 Morning check-in: on", CheckinButton(False)
+    return "🌅 Morning check-in: off", CheckinButton(True)
+
+
+def _progress_rows(days: int, goal: int, checkin_on: bool) -> Rows:
+    switch = (
+        ("📈 Last 30 days", ProgressButton(30))
+        if days == 14
+        else ("📈 Last 14 days", ProgressButton(14))
     )
-    return [[switch], [(f"🎯 Goal: {goal} a week", GOAL), checkin]]
+    return [[switch], [(f"🎯 Goal: {goal} a week", GoalButton()), _checkin_button(checkin_on)]]
 
 
 def progress(
-    result: Report, content: Content, *, days: int = 14, checkin_on: bool = False
+    result: Report,
+    content: Content,
+    *,
+    days: int = 14,
+    checkin_on: bool = False,
+    zone_known: bool = True,
 ) -> Screen:
     """/progress: the text (send it as the chart's caption, ≤ 1,024 characters) and its
-    buttons. With fewer than two routines: the honest line and no chart switch."""
+    buttons. With fewer than two routines: the honest line and no chart switch.
+    Without a zone of their own, the user is told days are UTC days."""
     if not result.enough:
-        rows = [[(f"🎯 Goal: {result.week.goal} a week", GOAL)]]
-        rows[0].append(
-            ("🌅 Morning check-in: on", CHECKIN_OFF)
-            if checkin_on
-            else ("🌅 Morning check-in: off", CHECKIN_ON)
-        )
+        rows: Rows = [
+            [(f"🎯 Goal: {result.week.goal} a week", GoalButton()), _checkin_button(checkin_on)]
+        ]
         return Screen(f"{TOO_FEW} Send /routine to start one.", rows)
     lines = ["<b>Your progress</b>", week_line(result.week)]
     for extra in (
@@ -158,12 +155,14 @@ def progress(
         if extra:
             lines.append(extra)
     lines.append(f"<i>Chart: the last {days} days.</i>")
+    if not zone_known:
+        lines.append("<i>Days are UTC days: send /timezone to use yours.</i>")
     return Screen("\n".join(lines), _progress_rows(days, result.week.goal, checkin_on))
 
 
-def chart_caption_days(token: str) -> int | None:
-    """14 or 30 for a chart switch token, else None."""
-    return {CHART_14: 14, CHART_30: 30}.get(token)
+def summary_rows() -> Rows:
+    """Under each routine summary: the way to /progress."""
+    return [[("📈 My progress", ProgressButton(14))]]
 
 
 # -- the goal ---------------------------------------------------------------------------------
@@ -175,9 +174,8 @@ def goal_prompt(current: int) -> Screen:
         "How many days a week would you like to do the routine? A day counts once you "
         f"finish a routine. Now: {current}."
     )
-    buttons = [
-        (f"✓ {n}" if n == current else str(n), f"{GOAL_SET}{n}")
-        for n in range(GOAL_MIN, GOAL_MAX + 1)
+    buttons: list[Button] = [
+        (f"✓ {n}" if n == current else str(n), GoalButton(n)) for n in range(GOAL_MIN, GOAL_MAX + 1)
     ]
     return Screen(text, [buttons])
 
@@ -190,9 +188,9 @@ def goal_out_of_range() -> Screen:
     return Screen(f"Pick a goal from {GOAL_MIN} to {GOAL_MAX} days a week.")
 
 
-def parse_goal(token: str) -> int | None:
-    """The goal in a GOAL_SET token or a typed `/goal 4`; None if it is not 3–7."""
-    text = token.removeprefix(GOAL_SET).strip()
+def parse_goal(typed: str) -> int | None:
+    """The goal in a typed `/goal 4`; None if it is not a whole number 3–7."""
+    text = typed.strip()
     if not text.isdigit():
         return None
     goal = int(text)
@@ -217,42 +215,61 @@ def card_line(exercise: Exercise, dose: Dose) -> str | None:
 # -- the dose tap after each exercise ---------------------------------------------------------
 
 
-def feedback_row() -> list[tuple[str, str]]:
-    """One optional row under an exercise's "done" message: no tap means about right."""
-    labels: dict[Feedback, str] = {
-        "easy": "😌 Easy",
-        "right": "👍 About right",
-        "hard": "😓 Too hard",
-    }
-    return [(labels[f], FEEDBACK_TOKEN + _FEEDBACK_CODE[f]) for f in FEEDBACK]
+FEEDBACK_LABELS: dict[Felt, str] = {
+    Felt.EASY: "😌 Easy",
+    Felt.RIGHT: "👍 About right",
+    Felt.HARD: "😓 Too hard",
+}
 
 
-def parse_feedback(token: str) -> Feedback | None:
-    for feedback, code in _FEEDBACK_CODE.items():
-        if token == FEEDBACK_TOKEN + code:
-            return feedback
-    return None
+def feedback_row(run_id: int, exercise_index: int) -> list[Button]:
+    """One optional row on an exercise's last message once it is done: no tap means about
+    right. Each button carries the run and the exercise, so a late tap still lands."""
+    return [
+        (label, FeedbackButton(run_id, exercise_index, f)) for f, label in FEEDBACK_LABELS.items()
+    ]
 
 
-def feedback_ack(feedback: Feedback) -> str:
+def feedback_chosen(run_id: int, exercise_index: int, felt: Felt) -> Rows:
+    """The row after a tap: the chosen one ticked, the others still there to correct it."""
+    return [
+        [
+            (f"✓ {label}" if f is felt else label, FeedbackButton(run_id, exercise_index, f))
+            for f, label in FEEDBACK_LABELS.items()
+        ]
+    ]
+
+
+def feedback_ack(feedback: Feedback | Felt) -> str:
     """The toast after the tap (answerCallbackQuery text)."""
     return {
         "easy": "Noted: easy. Twice in a row and it grows a little.",
         "right": "Noted: about right.",
         "hard": "Noted: too hard. Next time starts gently.",
-    }[feedback]
+    }[Felt(feedback).value]
 
 
 # -- the morning check-in ---------------------------------------------------------------------
 
 
+WAKE_TIMES = (("06:00", "06:30", "07:00"), ("07:30", "08:00", "09:00"))
+
+
 def checkin_offer() -> Screen:
     """Turning the check-in on: the wake-up time is asked once."""
+    rows: Rows = [[(t, WakeTime(t.replace(":", ""))) for t in row] for row in WAKE_TIMES]
     return Screen(
         "🌅 Morning check-in: each morning I'll ask how your back is, from 0 to 10, and put "
-        "it on your chart.\n\nWhat time do you usually wake up? Type it, like 7:00. I'll ask "
-        "half an hour later."
+        "it on your chart.\n\nWhat time do you usually wake up? Tap it or type it, like 6:45. "
+        "I'll ask half an hour later.",
+        rows,
     )
+
+
+CHECKIN_NEEDS_ZONE = (
+    "To ask at the right time each morning I need your time zone: send /timezone, then "
+    "turn the check-in on again."
+)
 
 
 def checkin_on(at: time, first: str) -> Screen:
@@ -267,23 +284,30 @@ def checkin_off() -> Screen:
     return Screen("Morning check-in off. You can turn it back on under /progress.")
 
 
-def checkin_prompt() -> Screen:
-    """The morning message, sent by the reminder sweep."""
+CHECKIN_TYPE_A_TIME = "Tap a time above or type one, like 6:45. Send /cancel to leave it off."
+STALE = "That button no longer works. Send /progress."
+NOTHING_TO_EXPORT = "Nothing to export yet: your history starts with your first /routine."
+
+
+def checkin_already_on(at: str) -> Screen:
+    return Screen(
+        f"🌅 The morning check-in is on: I ask at {esc(at)} each morning.",
+        [[_checkin_button(True)]],
+    )
+
+
+def checkin_prompt(day: date) -> Screen:
+    """The morning message, sent by the reminder sweep; its buttons carry the date."""
     text = "🌅 How's your back this morning? From 0 (no pain) to 10 (the worst you can imagine)."
-    rows = [
-        [(str(n), f"{CHECKIN_SCORE}{n}") for n in range(0, 6)],
-        [(str(n), f"{CHECKIN_SCORE}{n}") for n in range(6, 11)],
-        [("🔕 Stop these check-ins", CHECKIN_OFF)],
+    rows: Rows = [
+        [(str(n), CheckinScore(day, n)) for n in range(0, 6)],
+        [(str(n), CheckinScore(day, n)) for n in range(6, 11)],
+        [("🔕 Stop these check-ins", CheckinButton(False))],
     ]
     return Screen(text, rows)
 
 
-def parse_checkin_score(token: str) -> int | None:
-    text = token.removeprefix(CHECKIN_SCORE)
-    if token == text or not text.isdigit():
-        return None
-    score = int(text)
-    return score if 0 <= score <= 10 else None
+CHECKIN_TOO_OLD = "That check-in has passed. The next one comes tomorrow morning."
 
 
 def checkin_saved(score: int, today: date, previous: tuple[date, int] | None) -> Screen:
@@ -321,7 +345,7 @@ def see_someone(reason: SeeSomeone, *, checkin_on: bool) -> Screen:
         f"from /safety appears.\n\nYou can keep going gently, or take a break: {pause}.\n"
         f"<i>{GENERAL_ADVICE}</i>"
     )
-    rows = [[("🔕 Stop morning check-ins", CHECKIN_OFF)]] if checkin_on else []
+    rows: Rows = [[("🔕 Stop morning check-ins", CheckinButton(False))]] if checkin_on else []
     return Screen(text, rows)
 
 

@@ -9,6 +9,7 @@ from bot.core import schedule
 from bot.core.buttons import (
     AskZone,
     ChangeTime,
+    CheckinButton,
     Pause,
     PickDays,
     PickTime,
@@ -19,9 +20,11 @@ from bot.core.buttons import (
     SetZone,
     TurnOff,
 )
+from bot.core.progress import WeekCount
 from bot.core.text import esc
 from bot.core.timeparse import EXAMPLES, format_time, time_from_hhmm
 from bot.places import ZoneChoice, zone_info, zone_label
+from bot.views.progress import week_line
 from bot.views.screen import Rows, Screen
 
 
@@ -51,6 +54,8 @@ class Due(Protocol):
     def zone(self) -> str | None: ...
     @property
     def last_pain(self) -> tuple[int, int] | None: ...
+    @property
+    def week(self) -> tuple[int, int] | None: ...
 
 
 PAUSE_DAYS = (1, 3, 7)
@@ -92,6 +97,8 @@ def reminder_message(
     else:
         hello = greeting(now.astimezone(zone).hour)
         text = f"{hello}{name}! Time for your back routine: about {minutes} minutes."
+    if due.week is not None:  # where the week stands against the goal (issue 12)
+        text += "\n" + week_line(WeekCount(*due.week))
     if due.last_pain is not None and yesterday:
         before, after = due.last_pain
         text += "\n\n" + esc(yesterday.format(before=before, after=after))
@@ -122,6 +129,20 @@ def describe_preference(reminder: Reminder) -> str:
     days = "on weekdays" if reminder.weekdays_only else "every day"
     at = time_from_hhmm(reminder.local_time)
     return f"{days} at {format_time(at) if at else reminder.local_time}"
+
+
+def welcome_back(reminder: Reminder) -> Screen:
+    """After the user unblocked the bot: their reminder was turned off by the block."""
+    text = (
+        f"Welcome back! Your daily reminder ({describe_preference(reminder)}) was turned "
+        "off while I was blocked. Shall I turn it back on?"
+    )
+    hhmm = reminder.local_time.replace(":", "")
+    rows: Rows = [
+        [("🔔 Turn it back on", PickDays(hhmm, reminder.weekdays_only))],
+        [("No, thanks", TurnOff())],
+    ]
+    return Screen(text, rows)
 
 
 def local_clock(zone: str, now: datetime) -> str:
@@ -166,6 +187,7 @@ def status(
         *pause_row,
         [("🌍 Time zone", AskZone()), ("🔕 Turn off", TurnOff())],
     ]
+    rows.append([("🌅 Morning check-in", CheckinButton(True))])  # opt-in (issue 12)
     return Screen("\n".join(lines), rows)
 
 

@@ -28,6 +28,7 @@ from bot.core.routine import (
 )
 from bot.core.text import esc
 from bot.views.answers import source_line
+from bot.views.progress import card_line
 from bot.views.screen import Button, Rows, Screen
 
 T = RoutineTap
@@ -96,10 +97,12 @@ def _side(step: Step) -> str:
     return f" ({step.side} side)" if step.side else ""
 
 
-def _action_text(exercise: Exercise, step: Step, held: bool) -> str:
+def _action_text(exercise: Exercise, step: Step, held: bool, dose: str | None = None) -> str:
     lines = [f"<b>Now:</b> {esc(step.text)}"]
     if step.kind == "hold":
         lines.append(f"Range: {exercise.range_text}. The timer runs {step.seconds} s.")
+    if dose:
+        lines[-1] += f"\n{dose}"  # today's dose and why (issue 12), one short line
     if exercise.cues:
         lines.append("\n".join(f"• {esc(cue)}" for cue in exercise.cues))
     if held:
@@ -120,7 +123,9 @@ def exercise_step(
     if step.kind == "instruction":
         parts.append(f"Step {step.number} of {step.total}\n{esc(step.text)}")
     else:
-        parts.append(_action_text(exercise, step, state.held))
+        dose = plan.dose(state.exercise_index)
+        line = card_line(exercise, dose) if dose is not None else None
+        parts.append(_action_text(exercise, step, state.held, line))
     if why:
         parts.append(f"<i>Why: {esc(why)}</i>")
         source = source_line(exercise.why.source)

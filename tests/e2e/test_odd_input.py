@@ -40,7 +40,7 @@ async def test_an_unknown_command_gets_the_list_of_commands(bot: BotApp, user: C
 async def test_help_lists_the_commands(bot: BotApp, user: ChatUser) -> None:
     await user.send("/help")
     reply = await user.expect_message("What I can do")
-    for command in ("/routine", "/reminder", "/ask", "/why", "/cancel", "/forget"):
+    for command in ("/routine", "/reminder", "/ask", "/why", "/cancel", "/forget", "/progress"):
         assert command in reply.plain
 
 

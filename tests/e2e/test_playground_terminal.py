@@ -47,7 +47,7 @@ def _spawn(tmp_path: Path, args: list[str], **env: str) -> pexpect.spawn[str]:
 
 
 @pytest.fixture
-def playground(tmp_path: Path) -> Iterator[pexpect.spawn[str]]:
+def playground(tmp_path: Path, media_cache: Path) -> Iterator[pexpect.spawn[str]]:
     child = _spawn(
         tmp_path,
         [
@@ -63,6 +63,8 @@ def playground(tmp_path: Path) -> Iterator[pexpect.spawn[str]]:
         ],
         TELEGRAM_BOT_TOKEN=FAKE_TOKEN,
         TELEGRAM_API_URL="http://127.0.0.1:9",
+        # The tests' drawn pictures: no playground spends seconds drawing them again.
+        MEDIA_DIR=str(media_cache),
     )
     try:
         child.expect_exact("Speed ×20")
@@ -178,9 +180,9 @@ def test_ctrl_c_ends_the_playground_cleanly(playground: pexpect.spawn[str]) -> N
     assert "Traceback" not in (child.before or "")
 
 
-def test_no_token_on_a_terminal_opens_the_playground(tmp_path: Path) -> None:
+def test_no_token_on_a_terminal_opens_the_playground(tmp_path: Path, media_cache: Path) -> None:
     live_db = tmp_path / "live.sqlite3"
-    child = _spawn(tmp_path, [], DATABASE_PATH=str(live_db))
+    child = _spawn(tmp_path, [], DATABASE_PATH=str(live_db), MEDIA_DIR=str(media_cache))
     try:
         child.expect_exact(
             "Starting the local playground (no TELEGRAM_BOT_TOKEN set). "

@@ -326,24 +326,6 @@ async def test_a_flood_pause_holds_reminders_but_not_replies(
     assert reminders_received(user) == 1
 
 
-async def test_a_network_fault_is_retried_until_the_reminder_is_really_sent(
-    app: BotApp, user: ChatUser, clock: FakeClock, emulator: BotApiEmulator
-) -> None:
-    await set_berlin_0730(user)
-    service(app).sender.base_backoff = 0.05
-    emulator.fail(
-        "sendMessage",
-        None,  # the connection drops
-        times=2,
-        when=lambda params: REMINDER_TEXT in str(params.get("text", "")).lower(),
-    )
-    await sweep_at(app, clock, berlin(4, 7, 30))
-    await user.expect_message(REMINDER_TEXT)
-    assert service(app).sender.stats.network_errors == 2
-    assert reminders_received(user) == 1
-    assert (await stored(app, user)).last_date == "2024-06-04"
-
-
 @both_engines  # storage rules: claims, sent-marks, restarts
 async def test_no_reminder_when_the_routine_is_already_done_that_day(
     app: BotApp, user: ChatUser, clock: FakeClock

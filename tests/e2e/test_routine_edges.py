@@ -53,7 +53,8 @@ async def test_a_screen_that_fell_behind_is_brought_up_to_date(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:
     await cleared_routine(user)
-    emulator.fail("editMessageText", ApiError(500, "Internal Server Error"), times=1)
+    # The first step comes with its picture: its text is a caption.
+    emulator.fail("editMessageCaption", ApiError(500, "Internal Server Error"), times=1)
     await user.press("Next")  # saved as step 2, but the edit failed
     await user.expect_message("Sorry")
     await user.press("Next")  # an old version on the live message: redraw, don't advance

@@ -22,3 +22,4 @@ async def test_new_user_gets_greeting_disclaimer_and_safety_screen(
 async def test_commands_are_registered_at_startup(bot: BotApp, emulator: BotApiEmulator) -> None:
     names = [c["command"] for c in emulator.commands]
     assert {"routine", "help", "cancel", "reminder", "ask"} <= set(names)
+    assert {"progress", "goal", "export"} <= set(names)

@@ -12,12 +12,19 @@ from hypothesis import strategies as st
 from bot.core.buttons import (
     AskZone,
     ChangeTime,
+    CheckinButton,
+    CheckinScore,
+    FeedbackButton,
+    Felt,
     ForgetButton,
+    GoalButton,
     GoOnToday,
     Pause,
     Payload,
     PickDays,
     PickTime,
+    PicturesButton,
+    ProgressButton,
     ReminderButton,
     ReminderTap,
     Resume,
@@ -30,6 +37,7 @@ from bot.core.buttons import (
     TopicButton,
     TurnOff,
     Unknown,
+    WakeTime,
 )
 from bot.handlers.callbacks import MAX_BYTES, CallbackTooLong, decode, encode
 
@@ -61,6 +69,15 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
     st.builds(ReminderButton, st.sampled_from(list(ReminderTap)), days),
     st.just(AskZone()),
     st.builds(SetZone, zones),
+    st.builds(PicturesButton, st.booleans()),
+    st.builds(ProgressButton, st.sampled_from([14, 30])),
+    st.builds(GoalButton, st.none() | st.integers(3, 7)),
+    st.builds(
+        FeedbackButton, ids.filter(lambda i: i < 10**15), st.integers(0, 99), st.sampled_from(Felt)
+    ),
+    st.builds(CheckinButton, st.booleans()),
+    st.builds(WakeTime, hhmm),
+    st.builds(CheckinScore, days, st.integers(0, 10)),
 )
 
 
@@ -79,7 +96,7 @@ def test_any_string_decodes_without_an_exception(data: str) -> None:
         assert decode(encode(decoded)) == decoded
 
 
-@given(st.from_regex(r"(r|g|s|f|q|m|z):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
+@given(st.from_regex(r"(r|g|s|f|q|m|z|i|p|d|c):[a-z0-9:_/+\-]{0,40}", fullmatch=True))
 def test_strings_that_look_like_ours_never_raise(data: str) -> None:
     decode(data)
 
@@ -96,6 +113,18 @@ def test_strings_that_look_like_ours_never_raise(data: str) -> None:
         "m:p:0",
         "m:go:20241340",  # no 40th of the 13th month
         "m:t:2460",
+        "i:yes",  # pictures are on or off, nothing else
+        "i:on:1",
+        "p:7",  # only the 14- and 30-day charts exist
+        "p:goal:8",  # a goal is 3 to 7 days
+        "p:goal:2",
+        "d:1:0:x",  # not easy, about right or too hard
+        "d:1:100:e",
+        "d:-1:0:e",
+        "c:20240603:11",  # a check-in score is 0 to 10
+        "c:20240230:5",
+        "c:w:2400",
+        "c:maybe",
         "",
         "x" * 65,
     ],
@@ -121,6 +150,10 @@ def test_the_wire_format_stays_what_old_messages_carry() -> None:
     assert encode(ReminderButton(ReminderTap.SNOOZE, date(2024, 6, 3))) == "m:snz:20240603"
     assert encode(PickDays("0730", True)) == "m:d:0730:w"
     assert encode(SafetyButton(SafetyChoice.NONE)) == "s:none"
+    assert encode(PicturesButton(False)) == "i:off"
+    assert encode(FeedbackButton(12, 0, Felt.EASY)) == "d:12:0:e"
+    assert encode(CheckinScore(date(2024, 6, 3), 4)) == "c:20240603:4"
+    assert encode(GoalButton(4)) == "p:goal:4" and encode(ProgressButton(30)) == "p:30"
 
 
 def test_the_new_buttons_have_their_own_wire_format() -> None:

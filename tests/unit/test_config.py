@@ -22,6 +22,15 @@ def test_defaults_point_at_telegram_and_the_data_folder() -> None:
     assert settings.bot_url == "https://api.telegram.org/bot"
     assert settings.file_url == "https://api.telegram.org/file/bot"
     assert str(settings.database_path) == "data/backcoach.sqlite3"
+    # The exercise pictures are drawn into a folder next to the database.
+    assert str(settings.media_path) == "data/media"
+
+
+def test_the_picture_cache_follows_the_database_or_media_dir() -> None:
+    moved = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_PATH": "/srv/bc/bot.db"})
+    assert str(moved.media_path) == "/srv/bc/media"
+    chosen = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "MEDIA_DIR": "/var/cache/bc"})
+    assert str(chosen.media_path) == "/var/cache/bc"
 
 
 def test_api_url_is_the_server_root_without_a_trailing_slash() -> None:

@@ -4,6 +4,7 @@ rest of the content, and what is drawn matches the reviewed pictures in docs/pic
 from __future__ import annotations
 
 import io
+import math
 import shutil
 from pathlib import Path
 
@@ -268,3 +269,37 @@ def _only_flexion(figures: Figures) -> Figures:
         update={"exercises": [figures.content.exercise("flexion")]}
     )
     return Figures(figures.poses, content)
+
+
+def test_seen_from_the_feet_end_bent_knees_stand_up_and_rock_to_the_side_named() -> None:
+    """Knee rocks are drawn from low over the feet, turned a little: a bent knee stands
+    above the hip and the foot in the picture, and "rocked to the left" brings the knees
+    towards the person's left hand."""
+    rocks = POSES.exercise("knee_rocks")
+    assert rocks.camera < 60
+
+    def joints(frame: str) -> dict[str, tuple[float, float]]:
+        return place(POSES.body, rocks, Pose.of(rocks.frame(frame))).joints
+
+    neutral = joints("neutral")
+    for leg in ("leg_left", "leg_right"):
+        top = neutral[f"{leg}_knee"][1]
+        assert top > neutral["hip"][1] + 0.05
+        assert top > neutral[f"{leg}_ankle"][1] + 0.1
+    for side in ("left", "right"):
+        rocked, hand = joints(side), neutral[f"arm_{side}_hand"]
+        for leg in ("leg_left", "leg_right"):
+            name = f"{leg}_knee"
+            assert math.dist(rocked[name], hand) < math.dist(neutral[name], hand) - 0.05
+
+
+def test_the_left_twist_is_the_mirror_image_of_the_right() -> None:
+    from bot.media.render import render_frame
+
+    right = render_frame(POSES, "trunk_twist", "twist", title="", subtitle="", mirrored=False)
+    left = render_frame(POSES, "trunk_twist", "twist", title="", subtitle="", mirrored=True)
+    flipped = left.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    # The side labels are words (not mirrored), so compare small and grey.
+    difference = ImageStat.Stat(ImageChops.difference(_thumb(_png(right)),
+                                                      _thumb(_png(flipped)))).mean[0]  # fmt: skip
+    assert difference < 4.0

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops, ImageStat
 
 from bot.config import ConfigError
 from bot.core.clock import ScaledClock
 from bot.emulator import BotApiEmulator, ChatUser, Event, StoredMessage
-from bot.playground import PlaygroundOptions, playground_settings
+from bot.playground import PlaygroundOptions, images, playground_settings
 from bot.playground.chat import TerminalChat
 from bot.playground.render import (
     RESET,
@@ -151,3 +153,74 @@ def test_speed_comes_from_the_environment_unless_given() -> None:
     assert playground_settings(PlaygroundOptions(speed=2), {"BACKCOACH_SPEED": "5"}).speed == 2
     with pytest.raises(ConfigError):
         playground_settings(PlaygroundOptions(speed=0), {})
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"TERM": "xterm-kitty"}, "kitty"),
+        ({"TERM": "xterm-256color", "KITTY_WINDOW_ID": "1"}, "kitty"),
+        ({"TERM_PROGRAM": "iTerm.app", "TERM": "xterm-256color"}, "iterm"),
+        ({"TERM_PROGRAM": "WezTerm"}, "iterm"),
+        ({"TERM": "foot"}, "sixel"),
+        ({"TERM": "xterm-sixel"}, "sixel"),
+        ({"TERM": "xterm-256color"}, None),  # no way to tell: the path only
+        ({"TERM": "xterm-kitty", "BACKCOACH_IMAGES": "off"}, None),
+        ({"TERM": "xterm", "BACKCOACH_IMAGES": "sixel"}, "sixel"),
+    ],
+)
+def test_the_terminal_picks_how_pictures_show(
+    environ: dict[str, str | None], expected: str | None
+) -> None:
+    assert images.detect(environ, is_tty=True) == expected
+
+
+def test_no_inline_pictures_into_a_pipe() -> None:
+    assert images.detect({"TERM": "xterm-kitty"}, is_tty=False) is None
+
+
+def _png_of(escape_text: str, start: str, end: str) -> bytes:
+    payload = "".join(
+        part.split(";", 1)[1] for part in escape_text.split(end) if part.startswith(start)
+    )
+    return base64.b64decode(payload)
+
+
+def test_kitty_and_iterm_get_the_picture_as_png_and_sixel_as_sixels() -> None:
+    picture = Image.new("RGB", (640, 480), (246, 242, 234))
+    picture.paste((226, 118, 52), (100, 100, 300, 300))
+    kitty = images.escape("kitty", picture, 40)
+    assert kitty.startswith("\033_Ga=T,f=100,c=40,")
+    with Image.open(io.BytesIO(_png_of(kitty, "\033_G", "\033\\"))) as shown:
+        assert shown.size == (640, 480)
+    iterm = images.escape("iterm", picture, 40)
+    assert iterm.startswith("\033]1337;File=inline=1;") and ";width=40;" in iterm
+    data = base64.b64decode(iterm.split(":", 1)[1].rstrip("\a"))
+    assert data.startswith(b"\x89PNG")
+    sixels = images.escape("sixel", picture, 40)
+    assert sixels.startswith('\033Pq"1;1;320;240') and sixels.endswith("\033\\")
+    assert "#" in sixels and "-" in sixels
+
+
+def test_a_loop_shows_as_where_it_starts_and_where_it_goes(tmp_path: Path) -> None:
+    loop = Path(__file__).resolve().parents[2] / "docs" / "pictures" / "knee_rocks-loop.mp4"
+    strip = images.picture_for(loop)
+    assert strip is not None and strip.size == (1280, 480)
+    left, right = strip.crop((0, 0, 640, 480)), strip.crop((640, 0, 1280, 480))
+    assert ImageStat.Stat(ImageChops.difference(left, right)).mean[0] > 1.0
+
+
+def test_a_picture_is_shown_inline_after_its_path(tmp_path: Path) -> None:
+    emulator = BotApiEmulator()
+    chat = TerminalChat(
+        emulator, ChatUser(emulator), media_dir=tmp_path, out=io.StringIO(), images="iterm"
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (62, 92, 122)).save(buffer, format="PNG")
+    photo = StoredMessage(
+        chat_id=1001, message_id=4, date=0, from_bot=True, text="Knee hug", kind="photo",
+        media=buffer.getvalue(),
+    )  # fmt: skip
+    lines = chat.render_event(Event(1, "send", 1001, photo, "Knee hug"), [])
+    saved = lines.index(f"  🖼 photo saved to {tmp_path / '0004-photo.png'}")
+    assert lines[saved + 1].startswith("  \033]1337;File=inline=1;")

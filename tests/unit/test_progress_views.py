@@ -8,6 +8,15 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.content import Content
+from bot.core.buttons import (
+    CheckinButton,
+    CheckinScore,
+    FeedbackButton,
+    Felt,
+    GoalButton,
+    Payload,
+    ProgressButton,
+)
 from bot.core.progress import (
     CheckIn,
     ExerciseRecord,
@@ -44,8 +53,8 @@ def labels(screen: view.Screen) -> list[str]:
     return [label for row in screen.rows for label, _ in row]
 
 
-def tokens(screen: view.Screen) -> list[str]:
-    return [token for row in screen.rows for _, token in row]
+def payloads(screen: view.Screen) -> list[Payload]:
+    return [payload for row in screen.rows for _, payload in row]
 
 
 # -- the week line (also the reminder's) ------------------------------------------------------
@@ -67,8 +76,8 @@ def test_with_fewer_than_two_routines_progress_is_honest_and_offers_no_chart(
 ) -> None:
     screen = view.progress(make_report(routines=1), content)
     assert screen.text.startswith("Do a couple of routines and I'll show your trend here.")
-    assert view.CHART_30 not in tokens(screen) and view.CHART_14 not in tokens(screen)
-    assert view.GOAL in tokens(screen)
+    assert not any(isinstance(p, ProgressButton) for p in payloads(screen))
+    assert GoalButton() in payloads(screen)
 
 
 def test_progress_says_the_week_the_streak_the_trend_and_the_trouble(content: Content) -> None:
@@ -93,8 +102,8 @@ def test_progress_says_the_week_the_streak_the_trend_and_the_trouble(content: Co
         "🌅 Morning check-in: off",
     ]
     thirty = view.progress(result, content, days=30, checkin_on=True)
-    assert labels(thirty)[0] == "📈 Last 14 days" and view.CHECKIN_OFF in tokens(thirty)
-    assert view.chart_caption_days(view.CHART_30) == 30
+    assert labels(thirty)[0] == "📈 Last 14 days" and CheckinButton(False) in payloads(thirty)
+    assert payloads(screen)[0] == ProgressButton(30) and payloads(thirty)[0] == ProgressButton(14)
 
 
 def test_pain_going_up_is_said_plainly_and_small_changes_are_about_the_same(
@@ -118,9 +127,9 @@ def test_the_trend_needs_no_routine_this_week_to_say_something(content: Content)
 def test_the_goal_picker_offers_3_to_7_with_the_current_one_ticked() -> None:
     screen = view.goal_prompt(5)
     assert labels(screen) == ["3", "4", "✓ 5", "6", "7"]
-    assert tokens(screen) == ["g3", "g4", "g5", "g6", "g7"]
-    assert view.parse_goal("g4") == 4 and view.parse_goal(" 6 ") == 6
-    assert view.parse_goal("g9") is None and view.parse_goal("lots") is None
+    assert payloads(screen) == [GoalButton(n) for n in range(3, 8)]
+    assert view.parse_goal("4") == 4 and view.parse_goal(" 6 ") == 6
+    assert view.parse_goal("9") is None and view.parse_goal("lots") is None
     assert view.goal_set(WeekCount(2, 4)).text == (
         "🎯 Goal set: 4 days a week. 2 of 4 this week, two to go."
     )
@@ -144,20 +153,23 @@ def test_the_card_says_todays_dose_and_why_in_one_line(content: Content) -> None
 
 
 def test_after_each_exercise_one_optional_row_easy_about_right_too_hard() -> None:
-    row = view.feedback_row()
+    row = view.feedback_row(12, 0)
     assert [label for label, _ in row] == ["😌 Easy", "👍 About right", "😓 Too hard"]
-    assert [view.parse_feedback(token) for _, token in row] == ["easy", "right", "hard"]
-    assert view.parse_feedback("fx") is None
+    assert [payload for _, payload in row] == [
+        FeedbackButton(12, 0, Felt.EASY),
+        FeedbackButton(12, 0, Felt.RIGHT),
+        FeedbackButton(12, 0, Felt.HARD),
+    ]
+    chosen = view.feedback_chosen(12, 0, Felt.EASY)
+    assert [label for label, _ in chosen[0]] == ["✓ 😌 Easy", "👍 About right", "😓 Too hard"]
 
 
 def test_the_morning_check_in_asks_0_to_10_and_can_be_stopped_from_the_message() -> None:
-    screen = view.checkin_prompt()
-    assert "How's your back this morning?" in screen.text
-    scores = [view.parse_checkin_score(t) for t in tokens(screen)]
-    assert scores[:11] == list(range(11))
-    assert tokens(screen)[-1] == view.CHECKIN_OFF
-    assert view.parse_checkin_score("cs11") is None and view.parse_checkin_score("g4") is None
     today = date(2024, 6, 5)
+    screen = view.checkin_prompt(today)
+    assert "How's your back this morning?" in screen.text
+    assert payloads(screen)[:11] == [CheckinScore(today, n) for n in range(11)]
+    assert payloads(screen)[-1] == CheckinButton(False)
     assert view.checkin_saved(4, today, (date(2024, 6, 4), 5)).text.startswith(
         "🌅 Noted: 4/10 this morning. Yesterday: 5/10."
     )
@@ -177,7 +189,7 @@ def test_see_someone_names_a_gp_or_physio_how_to_pause_and_that_it_is_general_ad
     assert "/reminder off" in text
     assert "General advice, not from the article." in text
     assert "diagnos" not in text.lower()
-    assert tokens(screen) == [view.CHECKIN_OFF]
+    assert payloads(screen) == [CheckinButton(False)]
     assert view.see_someone(SeeSomeone.NOT_FALLEN, checkin_on=False).rows == []
 
 
@@ -235,3 +247,26 @@ def test_an_empty_export_still_has_its_header(content: Content) -> None:
     data = view.export_csv([], {}, [], content, BERLIN).decode("utf-8")
     assert data.startswith("date,time (Europe/Berlin),what,pain before")
     assert data.count("\r\n") == 1
+
+
+# -- the reminder and the check-in's opt-in ---------------------------------------------------
+
+
+def test_the_reminder_says_where_the_week_stands_against_the_goal() -> None:
+    from bot.views.reminders import reminder_message
+    from db.reminders import Due, Reminder
+
+    due = Due(Reminder(1, "07:30"), 1, "Alex", "Europe/Berlin", week=(3, 5))
+    now = datetime(2024, 6, 5, 5, 30, tzinfo=UTC)  # 07:30 in Berlin
+    text = reminder_message(due, date(2024, 6, 5), 8, now).text
+    assert text.endswith("\n3 of 5 this week, two to go.")
+    unknown = Due(Reminder(1, "07:30"), 1, "Alex", "Europe/Berlin")
+    assert "this week" not in reminder_message(unknown, date(2024, 6, 5), 8, now).text
+
+
+def test_the_check_in_is_offered_with_wake_up_times_to_tap() -> None:
+    from bot.core.buttons import WakeTime
+
+    screen = view.checkin_offer()
+    assert "What time do you usually wake up?" in screen.text
+    assert WakeTime("0700") in payloads(screen) and len(payloads(screen)) == 6
