@@ -1,20 +1,23 @@
 """Several workers on one PostgreSQL, in one process: one reminder sender at a time and a
-clean hand-over; the hold sweep's claim takes each overdue hold once."""
+clean hand-over; the hold sweep's claim takes each overdue hold once; a release a dead
+worker owed is found."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.clock import ScaledClock
+from bot.core.clock import FakeClock, ScaledClock
 from bot.runtime.reminder_sender import ReminderSenderLease
 from bot.runtime.sending import PacedSender
 from bot.services.reminders import Delivery, Due, ReminderService, SendOutcome
+from bot.services.routine import RoutineService
 from db import routines, users
 from db.connection import Database
+from tests.unit.test_owed_release import PLAN, released_by_the_timer
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -73,3 +76,27 @@ async def test_an_overdue_hold_is_claimed_by_one_sweep_only(
     after = await db.fetchone("SELECT version FROM routine_runs WHERE id = ?", (row["id"],))
     assert after is not None and after["version"] == sum(len(c) for c in claims)
     assert await routines.claim_overdue_holds(db, 50.0, 10) == []  # not overdue yet then
+
+
+async def test_a_release_its_dead_worker_owed_is_found_by_the_sweep_and_only_then(
+    databases: tuple[Database, Database],
+) -> None:
+    """The worker saved the timer's release (a "Release now" owed) and died before, or
+    while, sending it: the hold sweep of another finds it, once nobody live could be on it."""
+    db = databases[0]
+    clock = FakeClock(datetime(2024, 6, 3, 6, 0, tzinfo=UTC))
+    service = RoutineService(db, PLAN, ScaledClock(1.0, clock))
+    released = await released_by_the_timer(service, db, clock)
+
+    def now() -> float:
+        return clock.now().timestamp()
+
+    assert await service.abandoned_releases(now() - 0.5, now() - 30) == []  # its worker is on it
+    clock.advance(timedelta(seconds=1))
+    [owed] = await service.abandoned_releases(now() - 0.5, now() - 30)
+    assert owed.announce and owed.state.run_id == released.run_id
+    assert await service.claim_announcement(released.run_id)  # a worker is sending it
+    assert await service.abandoned_releases(now() - 0.5, now() - 30) == []
+    clock.advance(timedelta(seconds=31))  # ...and died during the call
+    [owed] = await service.abandoned_releases(now() - 0.5, now() - 30)
+    assert not owed.announce  # it may have arrived: closed quietly, never sent twice
