@@ -435,8 +435,12 @@ class BotApiEmulator:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     raise TimeoutError("no matching event from the bot in time")
+                # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that
+                # lands while the condition is being notified, and this loop would go on
+                # waiting (the playground's /quit then hung until its 3600 s timeout).
                 try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+                    async with asyncio.timeout(remaining):
+                        await self._changed.wait()
                 except TimeoutError:
                     continue
 
@@ -757,8 +761,9 @@ class BotApiEmulator:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+                try:  # asyncio.timeout, not wait_for: see wait_for above
+                    async with asyncio.timeout(remaining):
+                        await self._changed.wait()
                 except TimeoutError:
                     break
         return self._updates[:limit]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
@@ -125,6 +129,32 @@ def test_callback_answers_print_as_toasts(tmp_path: Path) -> None:
     chat = _chat(BotApiEmulator(), tmp_path)
     event = Event(1, "answer", 1001, text="Thanks!", callback_query_id="1")
     assert chat.render_event(event, []) == ["  (toast) Thanks!"]
+
+
+@pytest.fixture
+def keyboard() -> Iterator[TextIO]:
+    """A stdin nobody types into (the read end of a pipe kept open)."""
+    read_end, write_end = os.pipe()
+    with open(read_end) as stdin, open(write_end, "w"):
+        yield stdin
+
+
+async def test_quit_typed_just_as_the_bot_answers_still_ends_the_chat(
+    tmp_path: Path, keyboard: TextIO
+) -> None:
+    """The person types /quit in the same instant a reply arrives (the e2e test's
+    /location then /quit on a busy machine): the chat must still end, not keep watching."""
+    emulator = BotApiEmulator()
+    user = ChatUser(emulator)
+    chat = TerminalChat(emulator, user, media_dir=tmp_path, out=io.StringIO(), color=False)
+    running = asyncio.create_task(chat.run(keyboard))
+    await asyncio.sleep(0.1)  # the chat is idle, watching for the bot
+    # Anything new in the emulator wakes the watcher; /quit lands before it has run again.
+    await user.send("hello")
+    await chat.handle("/quit")
+    done, _ = await asyncio.wait({running}, timeout=5)
+    assert done, "the chat kept watching after /quit"
+    assert running.exception() is None
 
 
 def test_the_playground_ignores_the_live_token_api_and_database() -> None:
