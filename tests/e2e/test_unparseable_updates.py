@@ -56,6 +56,15 @@ def parse_failures(caplog: pytest.LogCaptureFixture, update_id: int) -> list[log
     return [r for r in caplog.records if f"update {update_id} (" in r.getMessage()]
 
 
+async def logged(caplog: pytest.LogCaptureFixture, *update_ids: int, timeout: float = 10) -> None:
+    """Until the bot has logged each of these updates as unparseable (it has fetched them)."""
+    deadline = time.monotonic() + timeout
+    while not all(parse_failures(caplog, update_id) for update_id in update_ids):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the bot never read updates {update_ids}")
+        await asyncio.sleep(0.01)
+
+
 async def test_an_unparseable_update_is_skipped_and_the_next_user_is_answered(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -106,7 +115,9 @@ async def test_a_batch_of_only_bad_updates_is_confirmed_so_polling_moves_on(
     bad = await emulator.push_raw_updates(
         old_server_poll(2002), {"message": "not an object"}, old_server_poll(2003)
     )
-    await asyncio.sleep(0)  # let the bot fetch that batch alone
+    # Let the bot fetch that batch alone (it may not even be polling yet): /help comes
+    # only once it has read all three.
+    await logged(caplog, *bad)
     await user.send("/help")
     await user.expect_message("What I can do")
     for update_id in bad:
