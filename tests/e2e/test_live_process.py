@@ -13,7 +13,7 @@ from tests.conftest import TEST_TOKEN
 
 
 async def test_the_live_bot_answers_over_http_and_stops_cleanly(
-    emulator: BotApiEmulator, tmp_path: Path
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -27,6 +27,8 @@ async def test_the_live_bot_answers_over_http_and_stops_cleanly(
             "TELEGRAM_API_URL": emulator.url,
             "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
             "LOG_LEVEL": "DEBUG",
+            # The tests' drawn pictures: the bot does not draw them all again meanwhile.
+            "MEDIA_DIR": str(media_cache),
         },
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,

@@ -130,8 +130,12 @@ async def test_a_batch_of_only_bad_updates_is_confirmed_so_polling_moves_on(
 # -- the production entry point: stops within 5 s, whatever state it is in --------------------
 
 
-async def start_live_bot(emulator: BotApiEmulator, tmp_path: Path) -> asyncio.subprocess.Process:
-    """`python -m bot` against the emulator, with its stderr collected."""
+async def start_live_bot(
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
+) -> asyncio.subprocess.Process:
+    """`python -m bot` against the emulator, with its stderr collected. It finds the
+    tests' drawn pictures, so it does not spend seconds of CPU drawing them all again
+    while the test waits on its answers and its stop."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -144,6 +148,7 @@ async def start_live_bot(emulator: BotApiEmulator, tmp_path: Path) -> asyncio.su
             "TELEGRAM_API_URL": emulator.url,
             "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
             "LOG_LEVEL": "INFO",
+            "MEDIA_DIR": str(media_cache),
         },
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
@@ -172,9 +177,9 @@ async def live_and_answering(emulator: BotApiEmulator, user_id: int = 1001) -> N
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 async def test_the_live_bot_skips_an_unparseable_update_and_stops_promptly(
-    emulator: BotApiEmulator, tmp_path: Path, sig: int
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path, sig: int
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path)
+    process = await start_live_bot(emulator, tmp_path, media_cache)
     try:
         await live_and_answering(emulator)
         [bad] = await emulator.push_raw_updates(old_server_poll())
@@ -188,9 +193,9 @@ async def test_the_live_bot_skips_an_unparseable_update_and_stops_promptly(
 
 @pytest.mark.slow
 async def test_the_live_bot_stops_promptly_while_polling_waits_out_flood_control(
-    emulator: BotApiEmulator, tmp_path: Path
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path)
+    process = await start_live_bot(emulator, tmp_path, media_cache)
     try:
         await live_and_answering(emulator)
         # The poll after this /help is told to wait 30 s (PTB's own wait cannot be
@@ -225,9 +230,9 @@ async def test_polling_backs_off_and_recovers_when_get_updates_fails(
 
 @pytest.mark.slow
 async def test_the_live_bot_stops_promptly_while_a_reply_waits_for_telegram(
-    emulator: BotApiEmulator, tmp_path: Path
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path)
+    process = await start_live_bot(emulator, tmp_path, media_cache)
     try:
         await live_and_answering(emulator)
         emulator.answer_slowly(60)  # Telegram takes its time to confirm every send
