@@ -13,7 +13,7 @@ say is the handlers' business (`bot.handlers.holds`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,9 @@ MISFIRE_GRACE_SECONDS = 30
 COUNTDOWN_EVERY = 10
 
 JobCallback = Callable[[Any], Coroutine[Any, Any, None]]
+# A countdown edit running later than this (real seconds) while a release is being sent
+# means the process is behind: the edit is skipped, so releases get the time.
+TICK_SLACK = 0.2
 
 
 class HoldTimers:
@@ -38,6 +41,21 @@ class HoldTimers:
         self._jobs: dict[int, list[Job[Any]]] = {}
         self._runs_by_user: dict[int, int] = {}
         self._users_by_run: dict[int, int] = {}
+        self.releasing = 0  # releases being saved and sent right now
+
+    @contextlib.contextmanager
+    def release_running(self) -> Iterator[None]:
+        """Around a release's save and send: the countdown edits meanwhile may yield."""
+        self.releasing += 1
+        try:
+            yield
+        finally:
+            self.releasing -= 1
+
+    def tick_may_run(self, late_by: float) -> bool:
+        """A countdown edit is cosmetic, a release is not: skip a tick that fires late
+        while releases are under way (a skipped tick is fine, a late release is not)."""
+        return late_by <= TICK_SLACK or self.releasing == 0
 
     def arm(
         self,
