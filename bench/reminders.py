@@ -202,22 +202,47 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     await deps.reminders.stop()
     rss_after_start = _rss_mb()
 
-    # The busiest minute: a service whose queue only collects (nothing is sent here).
+    # The busiest minute, in a bot that has been up a while: the start-up's worker thread
+    # has loaded every zone's rules (and the place index) by then.
+    from bot import places
+
+    for _ in range(200):
+        if places.is_loaded():
+            break
+        await asyncio.sleep(0.05)
     clock.set(datetime.fromtimestamp(minute_start + 59, UTC))
-    probe = ReminderService(deps.db, deps.clock, PacedSender(), _never_sends, batch=1_000_000)
-    sweep_started = time.perf_counter()
-    report = await probe.sweep()
-    sweep = time.perf_counter() - sweep_started
+
+    async def probe_sweep() -> tuple[float, float, Any]:
+        """One sweep by a service whose queue only collects (nothing is sent here)."""
+        probe = ReminderService(deps.db, deps.clock, PacedSender(), _never_sends, batch=10**6)
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = await probe.sweep()
+        return time.perf_counter() - wall, time.process_time() - cpu, report
+
+    sweep, sweep_cpu, report = await probe_sweep()
+    # The same minute when every due row is written instead (each user's day is already
+    # handled: here, a safety answer that stops reminders): one executemany transaction.
+    await deps.db.execute(
+        "UPDATE users SET safety_status = 'see_doctor' WHERE user_id IN "
+        "(SELECT user_id FROM reminders WHERE next_due <= ? AND sending_at IS NULL)",
+        (minute_start + 59,),
+    )
+    written, written_cpu, written_report = await probe_sweep()
     await stop_application(app)
     await emulator.stop()
     return {
         "import_seconds": imported,
         "startup_seconds": startup,
         "rss_after_import_mb": rss_after_import,
-        "peak_rss_mb": max(rss_after_start, _rss_mb()),
+        "peak_rss_mb": rss_after_start,
+        "loaded_rss_mb": _rss_mb(),
         "sweep_seconds": sweep,
+        "sweep_cpu_seconds": sweep_cpu,
         "sweep_rows": report.found,
         "sweep_queued": report.queued,
+        "written_seconds": written,
+        "written_cpu_seconds": written_cpu,
+        "written_rows": written_report.skipped_done + written_report.skipped_late,
     }
 
 
@@ -351,12 +376,21 @@ def table(seeded: dict[str, Any], start: dict[str, Any], burst: dict[str, Any]) 
         (
             "Peak memory (RSS) after start-up",
             f"{start['peak_rss_mb']:.0f} MB",
-            f"{start['rss_after_import_mb']:.0f} MB after imports",
+            f"{start['rss_after_import_mb']:.0f} MB after imports; "
+            f"{start['loaded_rss_mb']:.0f} MB once the place index (city list, zone map) "
+            "is loaded in its worker thread",
         ),
         (
             "Sweep at the busiest minute",
             f"{1000 * start['sweep_seconds']:.0f} ms",
-            f"{start['sweep_rows']:,} reminders due in that minute",
+            f"{start['sweep_rows']:,} reminders due in that minute, all queued; "
+            f"{1000 * start['sweep_cpu_seconds']:.0f} ms CPU",
+        ),
+        (
+            "The same minute, every due row written",
+            f"{1000 * start['written_seconds']:.0f} ms",
+            f"{start['written_rows']:,} rows advanced in one executemany transaction; "
+            f"{1000 * start['written_cpu_seconds']:.0f} ms CPU",
         ),
         (
             f"Delivery of {burst['wanted']:,} due reminders",
