@@ -47,6 +47,9 @@ class Figures:
     latencies: list[float] | None = None
     methods: dict[str, int] | None = None
     driver_cpu: float = 0.0  # this process: the emulator and the users
+    # What hold timers did in the window (not caused by a press): calls and statements.
+    timer_calls: int = 0
+    timer_sql: int = 0
 
     def add(self, other: Figures) -> None:
         self.updates += other.updates
@@ -56,6 +59,8 @@ class Figures:
         self.statements += other.statements
         self.transactions += other.transactions
         self.driver_cpu += other.driver_cpu
+        self.timer_calls += other.timer_calls
+        self.timer_sql += other.timer_sql
         self.latencies = (self.latencies or []) + (other.latencies or [])
         methods = dict(self.methods or {})
         for key, value in (other.methods or {}).items():
@@ -76,6 +81,8 @@ class Figures:
             "calls": self.per(self.calls),
             "sql": self.per(self.statements),
             "transactions": self.per(self.transactions),
+            "press_calls": self.per(self.calls - self.timer_calls),
+            "press_sql": self.per(self.statements - self.timer_sql),
             "p50_ms": 1000 * percentile(self.latencies or [], 0.5),
             "p99_ms": 1000 * percentile(self.latencies or [], 0.99),
         }
@@ -94,6 +101,7 @@ async def measure(
 
     async def begin() -> None:
         marks["driver"] = time.process_time()
+        marks["events"] = len(bot.emulator.events)
         marks["cpu"] = bot.cpu()
         marks["calls"] = len(bot.emulator.requests)
         marks["sql"] = await bot.sql()
@@ -101,6 +109,13 @@ async def measure(
     async def end() -> None:
         marks["driver"] = time.process_time() - marks["driver"]
         marks["cpu"] = bot.cpu() - marks["cpu"]
+        window = bot.emulator.events[marks["events"] :]
+        releases = sum(1 for e in window if e.kind == "send" and "Release now" in e.text)
+        ticks = sum(1 for e in window if e.kind == "edit" and " s left" in e.text)
+        closes = sum(1 for e in window if e.kind == "edit" and "✅ Held" in e.text)
+        marks["timer_calls"] = releases + ticks + closes
+        # A tick reads the routine (1); a release reads it, saves it, notes its message (3).
+        marks["timer_sql"] = ticks + 3 * releases
         marks["methods"] = bot.emulator.call_methods(marks["calls"])
         marks["calls"] = bot.emulator.calls(marks["calls"])
         after = await bot.sql()
@@ -121,6 +136,8 @@ async def measure(
         latencies=tally.latencies,
         methods=marks["methods"],
         driver_cpu=marks["driver"],
+        timer_calls=marks["timer_calls"],
+        timer_sql=marks["timer_sql"],
     )
 
 
@@ -203,6 +220,15 @@ def main() -> None:
     load_after = load_average()
     result = table(totals)
     print(result)
+    walk_d = totals["walk"].as_dict()
+    own = (
+        f'Without what the hold timers did meanwhile (countdown edits, "Release now", '
+        f"countdown closes: {totals['walk'].per(totals['walk'].timer_calls):.2f} calls and "
+        f"{totals['walk'].per(totals['walk'].timer_sql):.2f} statements per walk update), "
+        f"a command or press of the walk makes {walk_d['press_calls']:.2f} HTTP calls and "
+        f"{walk_d['press_sql']:.2f} SQL statements."
+    )
+    print(own)
     print("walk calls:", methods_line(totals["walk"]))
     print("question calls:", methods_line(totals["question"]))
     if args.no_write:
@@ -213,7 +239,7 @@ def main() -> None:
         f"`make bench-throughput` on {describe()}; load average {load_before:.1f} before, "
         f"{load_after:.1f} after (other work shares the two cores: CPU per update is the "
         "bot process's own, from /proc, and does not move with it; updates/s does).\n\n"
-        f"{result}\n\n"
+        f"{result}\n\n{own}\n\n"
         f"Each bot runs as its own process against its own emulator; {args.users} "
         "closed-loop users per load (each waits for its answer before the next update), "
         f"{args.rounds} rounds of {args.seconds:.0f} counted seconds per load, alternating "
