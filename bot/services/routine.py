@@ -189,9 +189,12 @@ class RoutineService:
     async def holding(self) -> list[RoutineState]:
         """Routines whose hold timer was running (start-up re-arms or closes them)."""
         states = []
-        # One query and one pass, however many people are holding; only a routine that
-        # no longer fits the content costs more.
-        for loaded in await routines.load_holding(self.db):
+        # One query and one pass, however many people are holding (their dose plans: one
+        # query per 500); only a routine that no longer fits the content costs more.
+        holding = await routines.load_holding(self.db)
+        if self._plans is not None:
+            await self._plans.preload([int(loaded.row["id"]) for loaded in holding])
+        for loaded in holding:
             try:
                 state = await self._checked(loaded)
             except Exception:  # one broken routine must not keep the bot from starting
