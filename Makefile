@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 # runs `make lock` and wherever; each pinned version lists the hashes of all its files.
 LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: run test lock cluster bench bench-holds bench-reminders bench-answers bench-progress bench-db bench-kill bench-slow-sends bench-cluster playground pictures clean
+.PHONY: run test lock cluster bench bench-holds bench-reminders bench-answers bench-progress bench-db bench-kill bench-slow-sends bench-cluster playground pictures clean bench-throughput profile-button
 
 # Exactly the locked versions, checked against their hashes; then the project itself,
 # editable, built by the locked setuptools (no download of a build environment).
@@ -53,7 +53,18 @@ test: $(STAMP)
 pictures: $(STAMP)
 	$(PY) -m bot.media
 
-bench: bench-holds bench-answers bench-reminders bench-progress bench-db bench-kill bench-slow-sends
+# Every benchmark; each rewrites its section of docs/performance.md.
+bench: bench-throughput bench-holds bench-answers bench-reminders bench-progress bench-db bench-kill bench-slow-sends
+
+# Updates/s, CPU, HTTP calls and SQL statements per update: echo vs question vs button.
+bench-throughput: $(STAMP)
+	$(PY) -m bench.throughput
+
+# A short button-press load sampled by py-spy (cProfile where it can't attach):
+# docs/profile-button.md and docs/profile-button.svg.
+profile-button: $(STAMP)
+	$(PY) -m pip install --quiet py-spy || true
+	$(PY) -m bench.profile_button
 
 bench-holds: $(STAMP)
 	$(PY) -m bench.holds

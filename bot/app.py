@@ -245,9 +245,11 @@ def _schedule_sweep(
 
 
 async def _post_stop(app: BotApp) -> None:
-    """After updates stop, before the HTTP client closes: let reminder sends finish."""
+    """After updates stop, before the HTTP client closes: no hold timer fires any more
+    (the database re-arms them at the next start); let reminder sends finish."""
     deps = deps_of(app)
     await stop_shared_duties(app)
+    deps.holds.cancel_all()
     await deps.reminders.stop()
     await deps.media.stop()
 

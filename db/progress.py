@@ -313,6 +313,25 @@ async def run_doses(db: Database, run_id: int) -> dict[str, tuple[int, str | Non
     return {row["exercise_id"]: (row["dose"], row["reason"]) for row in rows}
 
 
+async def runs_doses(
+    db: Database, run_ids: list[int]
+) -> dict[int, dict[str, tuple[int, str | None]]]:
+    """`run_doses` of many routines at once (start-up re-arms every running hold): one
+    query per 500 routines. Routines with no stored doses are left out."""
+    found: dict[int, dict[str, tuple[int, str | None]]] = {}
+    for chunk in _chunks(run_ids):
+        # Only the number of `?` placeholders is formatted in; every value is a parameter.
+        placeholders = ", ".join("?" for _ in chunk)
+        rows = await db.fetchall(
+            "SELECT run_id, exercise_id, dose, reason FROM exercise_feedback "
+            f"WHERE run_id IN ({placeholders})",
+            chunk,
+        )
+        for row in rows:
+            found.setdefault(row["run_id"], {})[row["exercise_id"]] = (row["dose"], row["reason"])
+    return found
+
+
 async def set_feedback(
     db: Database, run_id: int, user_id: int, exercise_id: str, feedback: str, now: float
 ) -> bool:

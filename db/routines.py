@@ -7,7 +7,8 @@ caller loaded, so a double tap or a timer racing a button can never apply twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from db.connection import Database, IntegrityError, Row
@@ -51,6 +52,64 @@ async def create(db: Database, user_id: int, chat_id: int, now: float) -> dict[s
     return dict(row)
 
 
+# A routine, how its exercises ended and its user's safety answer, in one statement: one
+# row per outcome, or one row with NULLs when there is none yet.
+_WITH_OUTCOMES = (
+    "SELECT r.*, e.exercise_id AS result_exercise, e.outcome AS result_outcome, "
+    "u.safety_status AS user_safety FROM routine_runs r "
+    "LEFT JOIN exercise_results e ON e.run_id = r.id "
+    "LEFT JOIN users u ON u.user_id = r.user_id "
+)
+_EXTRA = ("result_exercise", "result_outcome", "user_safety")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A routine's row, its outcomes in order, and its user's safety status."""
+
+    row: dict[str, Any]
+    outcomes: list[tuple[str, str]]
+    safety_status: str | None
+
+
+def _group(rows: Sequence[Row]) -> list[Loaded]:
+    loaded: list[Loaded] = []
+    for row in rows:
+        if not loaded or loaded[-1].row["id"] != row["id"]:
+            routine = {k: v for k, v in dict(row).items() if k not in _EXTRA}
+            loaded.append(Loaded(routine, [], row["user_safety"]))
+        if row["result_exercise"] is not None:
+            loaded[-1].outcomes.append((row["result_exercise"], row["result_outcome"]))
+    return loaded
+
+
+async def load(db: Database, run_id: int) -> Loaded | None:
+    """`get` and `outcomes` (and the user's safety status) together."""
+    rows = await db.fetchall(_WITH_OUTCOMES + "WHERE r.id = ? ORDER BY e.position", (run_id,))
+    found = _group(rows)
+    return found[0] if found else None
+
+
+async def load_open(db: Database, user_id: int) -> Loaded | None:
+    """`open_for_user` and its outcomes together."""
+    rows = await db.fetchall(
+        _WITH_OUTCOMES + "WHERE r.user_id = ? AND r.status IN ('active', 'paused') "
+        "ORDER BY r.id, e.position",
+        (user_id,),
+    )
+    found = _group(rows)
+    return found[0] if found else None
+
+
+async def load_holding(db: Database) -> list[Loaded]:
+    """`holding` with each routine's outcomes: start-up reads every running hold at once."""
+    rows = await db.fetchall(
+        _WITH_OUTCOMES + "WHERE r.hold_ends_at IS NOT NULL AND r.status IN ('active', 'paused') "
+        "ORDER BY r.id, e.position"
+    )
+    return _group(rows)
+
+
 async def get(db: Database, run_id: int) -> dict[str, Any] | None:
     row = await db.fetchone("SELECT * FROM routine_runs WHERE id = ?", (run_id,))
     return dict(row) if row else None
@@ -85,6 +144,9 @@ async def save(
     transaction; False if someone else changed the routine first. `announce_due`: a
     "Release now" is owed for this change (the hold timer's release)."""
     params = [row[column] for column in _COLUMNS] + [announce_due, row["id"], expected_version]
+    if outcome is None:
+        # One statement is atomic on its own: no BEGIN … COMMIT around it.
+        return await db.execute(_UPDATE, params) == 1
     async with db.transaction() as tx:
         if await tx.execute(_UPDATE, params) != 1:
             return False

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from db import trace
 from db.connection import (
     Database,
     DatabaseError,
@@ -186,6 +187,7 @@ class SQLiteDatabase(Database):
             raise DatabaseError(explain(exc, path)) from None
         try:
             conn.row_factory = aiosqlite.Row  # row["column"] and dict(row)
+            await trace.install(conn)  # only with BACKCOACH_SQL_COUNT set (benchmarks)
             await _prepare(conn, path)
             cursor = await conn.cursor()
         except aiosqlite.Error as exc:

@@ -30,6 +30,23 @@ async def upsert(
     )
 
 
+async def remember(
+    db: Database, user_id: int, chat_id: int, first_name: str | None, now: float
+) -> User:
+    """`upsert` and `get` in one statement: the user's row as it is now."""
+    row = await db.fetchone(
+        "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
+        "first_name = excluded.first_name "
+        "RETURNING user_id, chat_id, first_name, safety_status, timezone",
+        (user_id, chat_id, first_name, now),
+    )
+    assert row is not None
+    return User(
+        row["user_id"], row["chat_id"], row["first_name"], row["safety_status"], row["timezone"]
+    )
+
+
 async def get(db: Database, user_id: int) -> User | None:
     row = await db.fetchone(
         "SELECT user_id, chat_id, first_name, safety_status, timezone FROM users "

@@ -64,7 +64,12 @@ async def on_tick(context: BotContext) -> None:
     data: dict[str, Any]
     shown: int
     data, shown = job.data  # type: ignore[misc]
-    state = await context.deps.routines.load(data["run_id"])
+    deps = context.deps
+    due = data["ends_at"] - deps.clock.real_seconds(shown)
+    if not deps.holds.tick_may_run(late_by=deps.now() - due):
+        log.debug("routine %s: countdown edit skipped, releases first", data["run_id"])
+        return
+    state = await deps.routines.load(data["run_id"])
     if state is None or not _still_running(state, data):
         return
     screen = view.hold_countdown(state, context.deps.routines.plan_of(state), shown)
@@ -81,19 +86,21 @@ async def on_tick(context: BotContext) -> None:
 
 async def on_hold_end(context: BotContext) -> None:
     """The hold's timer fired: save the release, with a "Release now" owed in the same
-    transaction, then announce it as a NEW message so the phone rings."""
+    transaction (the versioned write: a press and the timer never both win), then
+    announce it as a NEW message so the phone rings."""
     job = context.job
     assert job is not None
     data: dict[str, Any] = job.data  # type: ignore[assignment]
     deps = context.deps
     deps.holds.cancel(data["run_id"])
-    state = await deps.routines.load(data["run_id"])
-    if state is None or not _still_running(state, data):
-        return
-    result = await deps.routines.perform(state, Action.RELEASE, announce=True)
-    if not isinstance(result, Transition):
-        return
-    await announce_release(context, result.state, data["message_id"])
+    with deps.holds.release_running():  # countdown edits meanwhile may yield to it
+        state = await deps.routines.load(data["run_id"])
+        if state is None or not _still_running(state, data):
+            return
+        result = await deps.routines.perform(state, Action.RELEASE, announce=True)
+        if not isinstance(result, Transition):
+            return
+        await announce_release(context, result.state, data["message_id"])
 
 
 def _held_step(released: RoutineState, plan: Plan) -> Step:
@@ -105,9 +112,15 @@ def _held_step(released: RoutineState, plan: Plan) -> Step:
 async def announce_release(
     context: BotContext, released: RoutineState, countdown_id: int | None
 ) -> None:
-    """Close the countdown and send the owed "Release now", once: the claim is committed
-    before the call, so a crash during it never leads to a second one after a restart."""
+    """Send the owed "Release now", once (the claim is committed before the call, so a
+    crash during it never leads to a second one after a restart), then close the
+    countdown: the release never waits behind the countdown's edit."""
     deps = context.deps
+    if await deps.routines.claim_announcement(released.run_id):
+        try:
+            await send(context, released, view.release(released, deps.routines.plan_of(released)))
+        finally:
+            await deps.routines.announced(released.run_id)
     if countdown_id is not None:
         try:
             await context.bot.edit_message_text(
@@ -117,12 +130,6 @@ async def announce_release(
             )
         except TelegramError as exc:  # the countdown is cosmetic: never lose the release
             log.debug("countdown close skipped: %s", exc)
-    if not await deps.routines.claim_announcement(released.run_id):
-        return
-    try:
-        await send(context, released, view.release(released, deps.routines.plan_of(released)))
-    finally:
-        await deps.routines.announced(released.run_id)
 
 
 async def restore_holds(app: BotApp) -> None:

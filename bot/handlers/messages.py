@@ -64,7 +64,8 @@ async def edit(
         if "not modified" not in str(exc).lower():
             log.info("could not edit message %s (%s); sending anew", message.id, exc)
             return await send(context, state, screen)
-    if screen.rows:
+    if screen.rows and state.message_id != message.message_id:
+        # A write only when the live buttons moved to another message.
         await context.deps.routines.set_message(state.run_id, message.message_id)
     return message
 

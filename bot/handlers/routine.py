@@ -138,7 +138,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     if not isinstance(payload, RoutineButton):
         await query.answer(view.ENDED)
         return
-    state = await deps.routines.load(payload.run_id)
+    # The routine and the user's safety answer in one read.
+    state, safety = await deps.routines.load_pressed(payload.run_id)
     if state is None or state.user_id != user.id or not state.is_open:
         await query.answer(view.ENDED)
         return
@@ -147,12 +148,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     if payload.version != state.version and tap not in _ANY_VERSION:
         await stale_press(query, context, state, payload.version, message)
         return
-    if tap not in _ALWAYS_ALLOWED:
-        profile = await deps.users.get(user.id)
-        if profile is None or not may_exercise(profile.safety):
-            await query.answer(safety_view.TAKE_IT_FIRST)
-            await send_safety_screen(context, state.chat_id)
-            return
+    if tap not in _ALWAYS_ALLOWED and not may_exercise(safety):
+        await query.answer(safety_view.TAKE_IT_FIRST)
+        await send_safety_screen(context, state.chat_id)
+        return
     if tap in (RoutineTap.WHY, RoutineTap.WHY_ALL):
         await query.answer()
         plan = deps.routines.plan_of(state)

@@ -27,6 +27,7 @@ from bot.places.zones import (
     _zone_data,
     is_valid_zone,
     normalize,
+    warm_zones,
 )
 
 # A name shared by cities in several zones is offered as choices when the smaller city
@@ -270,7 +271,8 @@ def place_label(zone: str) -> str:
 
 def warm() -> None:
     """Load the city index and the map now (a worker thread at start-up: about a second
-    of work), so the first lookup does not wait for them."""
+    of work), so the first lookup does not wait for them; and every zone's rules."""
+    warm_zones()
     _zone_people()
     _finder()
 

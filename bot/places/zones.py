@@ -74,6 +74,13 @@ def zone_info(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def warm_zones() -> None:
+    """Load every zone's rules now (about 600 small files, some 30 ms; the start-up's
+    worker thread), so no sweep or reply is the first to read one."""
+    for name in _valid_names():
+        zone_info(name)
+
+
 @functools.cache
 def _zone_data(zone: str) -> bytes:
     """The compiled rules of a zone: two names with the same bytes are one zone under two

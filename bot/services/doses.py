@@ -85,13 +85,23 @@ class RunPlans:
             return plan
         return await self._load(run_id)
 
+    async def preload(self, run_ids: list[int]) -> None:
+        """Put the plans of many routines in memory with a few queries (start-up re-arms
+        every running hold; one query each would make it grow with the holds)."""
+        missing = [run_id for run_id in run_ids if run_id not in self._runs]
+        stored = await progress.runs_doses(self.db, missing)
+        for run_id in missing:
+            self._keep(run_id, self._plan(stored[run_id]) if run_id in stored else self.base)
+
     def cached(self, run_id: int) -> Plan | None:
         """The run's plan if it is in memory (every load of a routine puts it there)."""
         return self._runs.get(run_id)
 
     async def _load(self, run_id: int) -> Plan:
         stored = await progress.run_doses(self.db, run_id)
-        plan = self._plan(stored) if stored else self.base
+        return self._keep(run_id, self._plan(stored) if stored else self.base)
+
+    def _keep(self, run_id: int, plan: Plan) -> Plan:
         self._runs[run_id] = plan
         self._runs.move_to_end(run_id)
         while len(self._runs) > self._limit:

@@ -297,14 +297,13 @@ class ReminderService(Generic[Q]):
                 return SweepReport(more=True)
             limit = room + self.sender.backlog  # queued rows are still due: read past them
             rows = await reminders.due(db, now, limit)
-            finished = await routines.finished_within(db, self._today_windows(rows))
+            # Rows already in the queue cost nothing more: no day bounds, no queries.
+            fresh = [due for due in rows if due.reminder.user_id not in self.sender]
+            finished = await routines.finished_within(db, self._today_windows(fresh))
             moves: list[tuple[int, float, float | None, str]] = []
             to_send: list[Due] = []
             queued = late = done = 0
-            for due in rows:
-                reminder = due.reminder
-                if reminder.user_id in self.sender:
-                    continue
+            for due in fresh:
                 move = self._check(due, now_dt, finished)
                 if move is not None:
                     moves.append(move[0])

@@ -27,6 +27,7 @@ from bot.core.routine import (
     apply,
     keeps_stop_advice,
 )
+from bot.core.safety import SafetyStatus, status_of
 from bot.places import is_valid_zone, zone_info
 from bot.services.doses import RunPlans
 from db import routines
@@ -69,12 +70,20 @@ class RoutineService:
     async def load(self, run_id: int) -> RoutineState | None:
         """The routine, or None. One whose step no longer exists (the content was edited
         since) is stopped rather than crashing every button press."""
-        row = await routines.get(self.db, run_id)
-        if row is None:
+        return await self._checked(await routines.load(self.db, run_id))
+
+    async def load_pressed(self, run_id: int) -> tuple[RoutineState | None, SafetyStatus | None]:
+        """A pressed button's routine and its user's safety answer, in one read."""
+        loaded = await routines.load(self.db, run_id)
+        safety = status_of(loaded.safety_status) if loaded is not None else None
+        return await self._checked(loaded), safety
+
+    async def _checked(self, loaded: routines.Loaded | None) -> RoutineState | None:
+        if loaded is None:
             return None
-        stored = await routines.outcomes(self.db, run_id)
-        outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(stored))
-        state = RoutineState.from_row(row, outcomes)
+        run_id = int(loaded.row["id"])
+        outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(loaded.outcomes))
+        state = RoutineState.from_row(loaded.row, outcomes)
         await self.plan_for(state)  # in memory from here on, for `plan_of`
         if state.is_open and not self.fits_plan(state):
             log.warning("routine %s no longer fits the content; stopping it", run_id)
@@ -90,10 +99,7 @@ class RoutineService:
         )
 
     async def load_open(self, user_id: int) -> RoutineState | None:
-        row = await routines.open_for_user(self.db, user_id)
-        if row is None:
-            return None
-        state = await self.load(int(row["id"]))
+        state = await self._checked(await routines.load_open(self.db, user_id))
         return state if state is not None and state.is_open else None
 
     async def begin(
@@ -183,11 +189,16 @@ class RoutineService:
     async def holding(self) -> list[RoutineState]:
         """Routines whose hold timer was running (start-up re-arms or closes them)."""
         states = []
-        for row in await routines.holding(self.db):
+        # One query and one pass, however many people are holding (their dose plans: one
+        # query per 500); only a routine that no longer fits the content costs more.
+        holding = await routines.load_holding(self.db)
+        if self._plans is not None:
+            await self._plans.preload([int(loaded.row["id"]) for loaded in holding])
+        for loaded in holding:
             try:
-                state = await self.load(int(row["id"]))
+                state = await self._checked(loaded)
             except Exception:  # one broken routine must not keep the bot from starting
-                log.exception("routine %s: could not load its hold", row["id"])
+                log.exception("routine %s: could not load its hold", loaded.row["id"])
                 continue
             if state is not None and state.holding:
                 states.append(state)

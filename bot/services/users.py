@@ -31,10 +31,14 @@ class UserService:
         self.clock = clock
 
     async def remember(self, user_id: int, chat_id: int, first_name: str | None) -> Profile:
-        """Make sure the user has a row (their chat may have changed); return it."""
-        await users.upsert(self.db, user_id, chat_id, first_name, self.clock.timestamp())
+        """Make sure the user has a row (their chat may have changed); return it. Every
+        update asks this: one read when nothing changed (the usual case), else one write
+        that returns the row."""
         row = await users.get(self.db, user_id)
-        assert row is not None
+        if row is None or row.chat_id != chat_id or row.first_name != first_name:
+            row = await users.remember(
+                self.db, user_id, chat_id, first_name, self.clock.timestamp()
+            )
         return _profile(row)
 
     async def get(self, user_id: int) -> Profile | None:

@@ -9,9 +9,14 @@ from typing import Any
 
 import pytest
 
+from bot.content import load_content
+from bot.core.clock import ScaledClock
+from bot.core.routine import Action, Plan, Transition
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.process import BotProcess
 from bot.emulator.server import ApiError
+from bot.services.routine import RoutineService
+from db.connection import Database
 from tests.conftest import TEST_TOKEN, cleared_routine
 
 # Each test starts the bot process twice (a few seconds each).
@@ -69,13 +74,30 @@ def releases(user: ChatUser) -> int:
     return sum("Release now" in text for text in user.sent_texts())
 
 
+async def released_as_the_timer_saves_it(database: Path) -> None:
+    """What the hold's timer writes before it sends anything: the release, with its
+    "Release now" owed (the bot sends right after this write, so no request of its own
+    marks that moment; the test writes it the bot's way instead)."""
+    clock = ScaledClock(20.0)
+    db = await Database.open(database)
+    try:
+        service = RoutineService(db, Plan.from_content(load_content()), clock)
+        [state] = await service.holding()
+        result = await service.perform(state, Action.RELEASE, announce=True)
+        assert isinstance(result, Transition)
+    finally:
+        await db.close()
+
+
 async def test_a_crash_right_after_the_release_is_saved_still_announces_it(
     live_bot: BotProcess, emulator: BotApiEmulator, user: ChatUser
 ) -> None:
-    # The timer saves the release, then closes the countdown ("Held 20 s"): die there.
-    killed = kill_when(emulator, live_bot, "editMessageText", "Held 20 s")
+    # The timer saves the release, then sends "Release now" at once: die in between.
+    # The bot dies at its countdown's last edit and the release is saved as it saves it.
+    killed = kill_when(emulator, live_bot, "editMessageText", "10 s left")
     await start_hold(user)
     await live_bot.wait_exit()
+    await released_as_the_timer_saves_it(live_bot.database)
     assert killed() and releases(user) == 0
     await live_bot.start()
     release = await user.expect_message("Release now", timeout=10)

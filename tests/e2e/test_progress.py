@@ -164,11 +164,11 @@ async def flexion_hold(user: ChatUser, bot: BotApp, seconds: int) -> StoredMessa
     ends_at = float(row["hold_ends_at"])
     # Speed 20: the timer runs `seconds` / 20 of real time…
     assert ends_at - start.wall == pytest.approx(seconds / 20, abs=0.2)
-    await user.expect_edit(f"Held {seconds} s.", timeout=4)  # the countdown, closed
     release = await user.expect(lambda e: e.kind == "send" and "Release now" in e.text)
-    # …and "Release now" arrives when it ends, not before.
+    # …and "Release now" arrives when it ends, not before (and before anything else).
     assert release.wall - ends_at >= -0.05
     assert release.message is not None
+    await user.expect_edit(f"Held {seconds} s.", timeout=4)  # then the countdown, closed
     return release.message
 
 

@@ -143,3 +143,23 @@ async def test_runs_with_the_same_doses_share_one_plan_and_the_memory_is_bounded
         await act(routines, state, Action.STOP)
     assert plans[0] is plans[1] is plans[2]
     assert routines._plans is not None and len(routines._plans._runs) == 2
+
+
+async def test_a_restart_rearms_a_hold_at_its_own_dose(
+    db: Database, content: Content, clock: ScaledClock
+) -> None:
+    routines = service(db, content, clock)
+    progress = ProgressService(db, content, clock)
+    await knee_hug(routines, Felt.EASY, progress)
+    await knee_hug(routines, Felt.EASY, progress)
+    next_day(clock)
+    state, _ = await routines.begin(USER, USER)
+    for action, value in ((Action.PAIN, 3), (Action.SHOW_ALL, None), (Action.START_HOLD, None)):
+        state = await act(routines, state, action, value)
+    assert state.hold_ends_at == clock.timestamp() + 25
+
+    # Start-up: every running hold with its plan, read together (nothing in memory).
+    fresh = service(db, content, clock)
+    [holding] = await fresh.holding()
+    assert holding.run_id == state.run_id
+    assert fresh.plan_of(holding).steps[0][-1].seconds == 25
