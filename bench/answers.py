@@ -16,9 +16,11 @@ import string
 import time
 import tomllib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.machine import PERFORMANCE_MD, describe, write_section
+from bot import places
 from bot.content import load_content
 from bot.core.answers import AnswerMatcher
 from bot.core.redflags import detect_red_flag
@@ -173,6 +175,19 @@ def run(rounds: int) -> tuple[str, float]:
         values = _time(detect_red_flag, make, rounds)
         worst, worst_wall = max(worst, max(values.cpu)), max(worst_wall, max(values.wall))
         lines.append(row(f"adversarial: {name}", values))
+    # Place lookups for a typed UTC offset (issue 9 point 11: "+1" once took 173 ms):
+    # every offset scans the zones that keep it now, so each one is its own row.
+    places.warm()
+    when = datetime(2024, 6, 3, 12, tzinfo=UTC)
+    lines += ["", "### `places.lookup()` for typed UTC offsets", "", *head]
+
+    def lookup(text: str) -> object:
+        return places.lookup(text, when)
+
+    for offset in ("+1", "+5:30", "-3:30", "UTC-4", "+14", "-12"):
+        values = _time(lookup, lambda o=offset: o, rounds)  # type: ignore[misc]
+        worst, worst_wall = max(worst, max(values.cpu)), max(worst_wall, max(values.wall))
+        lines.append(row(f"offset {offset}", values))
     verdict = "within" if worst <= WORST_CASE_MS else "OVER"
     lines += [
         "",
