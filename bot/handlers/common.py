@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
-from telegram.error import BadRequest
+import logging
+
+from telegram import Bot, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.core.chats import is_own_private_chat
 from bot.handlers.callbacks import markup
 from bot.runtime.deps import BotContext
+from bot.runtime.sending import never_sent
+from bot.services.reminders import SendOutcome
 from bot.services.users import Profile
 from bot.views.screen import Screen
+
+log = logging.getLogger(__name__)
 
 
 def query_message(update: Update) -> Message | None:
@@ -46,3 +52,28 @@ async def edit_or_send(
             if "not modified" in str(exc).lower():
                 return message
     return await send_screen(context, chat_id, screen)
+
+
+async def send_unasked(
+    bot: Bot, chat_id: int, screen: Screen, what: str, user_id: int
+) -> tuple[SendOutcome, int | None]:
+    """A message the user did not ask for just now (a reminder, a check-in), and what
+    became of it, with the sent message's id. Flood pauses and sends that never left
+    propagate: the paced queue retries them. One that may have reached Telegram is never
+    retried (UNKNOWN, counted as sent; see bot/runtime/sending.py)."""
+    try:
+        sent = await bot.send_message(chat_id, screen.text, reply_markup=markup(screen.rows))
+    except Forbidden:
+        return SendOutcome.BLOCKED, None
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            return SendOutcome.BLOCKED, None
+        # Our message is wrong: count the day as handled rather than loop.
+        log.error("%s for user %s rejected: %s", what, user_id, exc)
+        return SendOutcome.REJECTED, None
+    except NetworkError as exc:
+        if never_sent(exc):
+            raise
+        log.info("%s for user %s: no answer from Telegram (%s)", what, user_id, exc)
+        return SendOutcome.UNKNOWN, None
+    return SendOutcome.SENT, sent.message_id

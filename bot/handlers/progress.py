@@ -19,7 +19,7 @@ from typing import get_args
 
 from telegram import Bot, InputMediaPhoto, Message, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -48,9 +48,14 @@ from bot.core.routine import RoutineState
 from bot.core.text import esc
 from bot.core.timeparse import TimeParseError, parse_time, time_from_hhmm
 from bot.handlers.callbacks import decode, markup, matches
-from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
+from bot.handlers.common import (
+    edit_or_send,
+    query_message,
+    remember_user,
+    send_screen,
+    send_unasked,
+)
 from bot.runtime.deps import BotContext
-from bot.runtime.sending import never_sent
 from bot.services.checkins import DueCheckIn
 from bot.services.progress import Progress
 from bot.services.reminders import SendOutcome
@@ -238,21 +243,8 @@ async def deliver_checkin(bot: Bot, due: DueCheckIn, day: date) -> SendOutcome:
     that never left propagate: the queue retries them. One that may have reached Telegram
     is never retried (UNKNOWN, counted as sent; see bot/runtime/sending.py)."""
     screen = view.checkin_prompt(day)
-    try:
-        await bot.send_message(due.chat_id, screen.text, reply_markup=markup(screen.rows))
-    except Forbidden:
-        return SendOutcome.BLOCKED
-    except BadRequest as exc:
-        if "chat not found" in str(exc).lower():
-            return SendOutcome.BLOCKED
-        log.error("check-in for user %s rejected: %s", due.user_id, exc)
-        return SendOutcome.REJECTED
-    except NetworkError as exc:
-        if never_sent(exc):
-            raise
-        log.warning("check-in for user %s may have reached Telegram (%s)", due.user_id, exc)
-        return SendOutcome.UNKNOWN
-    return SendOutcome.SENT
+    outcome, _ = await send_unasked(bot, due.chat_id, screen, "check-in", due.user_id)
+    return outcome
 
 
 async def _turn_on(context: BotContext, user_id: int, chat_id: int, at: time) -> None:

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime
 
 from telegram import Bot, KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot import places
 from bot.content import Content
@@ -43,11 +42,17 @@ from bot.core.setup import SetupStep, after_zone, parse_days
 from bot.core.text import esc
 from bot.core.timeparse import TimeParseError, TimeQuestion, parse_time
 from bot.handlers import questions
-from bot.handlers.callbacks import decode, markup
-from bot.handlers.common import edit_or_send, query_message, remember_user, send_screen
+from bot.handlers.callbacks import decode
+from bot.handlers.common import (
+    edit_or_send,
+    query_message,
+    remember_user,
+    send_screen,
+    send_unasked,
+)
 from bot.handlers.messages import strip_buttons
 from bot.runtime.deps import BotContext
-from bot.runtime.sending import PacedSender, never_sent
+from bot.runtime.sending import PacedSender
 from bot.services.reminders import (
     SKIPPED,
     SNOOZE,
@@ -55,7 +60,6 @@ from bot.services.reminders import (
     Due,
     Reminder,
     ReminderService,
-    SendOutcome,
     occurrence_date,
 )
 from bot.services.users import Profile
@@ -86,22 +90,10 @@ async def deliver(bot: Bot, content: Content, due: Due, now: datetime) -> Delive
     screen = view.reminder_message(
         due, day, content.routine_minutes, now, content.safety.reminder_yesterday
     )
-    try:
-        sent = await bot.send_message(due.chat_id, screen.text, reply_markup=markup(screen.rows))
-    except Forbidden:
-        return Delivery(SendOutcome.BLOCKED)
-    except BadRequest as exc:
-        if "chat not found" in str(exc).lower():
-            return Delivery(SendOutcome.BLOCKED)
-        # Our message is wrong: count the day as handled rather than loop.
-        log.error("reminder for user %s rejected: %s", due.reminder.user_id, exc)
-        return Delivery(SendOutcome.REJECTED)
-    except NetworkError as exc:
-        if never_sent(exc):
-            raise
-        log.info("reminder for user %s: no answer from Telegram (%s)", due.reminder.user_id, exc)
-        return Delivery(SendOutcome.UNKNOWN)
-    return Delivery(SendOutcome.SENT, sent.message_id)
+    outcome, message_id = await send_unasked(
+        bot, due.chat_id, screen, "reminder", due.reminder.user_id
+    )
+    return Delivery(outcome, message_id)
 
 
 # -- asking -----------------------------------------------------------------------------------
