@@ -669,7 +669,10 @@ class BotApiEmulator:
                 self._slow = None
             else:
                 self.slow_answered += 1
-                await asyncio.sleep(slow.delay)
+                if await self._stopped_within(slow.delay):
+                    if request.transport is not None:
+                        request.transport.abort()  # going away: no answer, at once
+                    return
         for index, (name, when, times) in enumerate(self._lost_answers):
             if name == method and when(params):
                 if times <= 1:
@@ -679,6 +682,17 @@ class BotApiEmulator:
                 if request.transport is not None:
                     request.transport.abort()
                 return
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if `stop()` comes first (True then): a slow answer
+        pending when the emulator stops is cut at once, not after aiohttp's 1 s."""
+        async with self._changed:
+            try:
+                async with asyncio.timeout(seconds):
+                    await self._changed.wait_for(lambda: self._closing)
+            except TimeoutError:
+                return False
+        return True
 
     # -- methods ---------------------------------------------------------------------------
 
