@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import random
@@ -191,7 +192,9 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
         reminder_sweep_seconds=3600,
     )
     started = time.perf_counter()
-    app = build_application(settings, clock=clock)
+    # A process of its own, like `python -m bot`: its start-up state is frozen for the
+    # garbage collector once the warm-up thread is done (build_application(freeze_gc)).
+    app = build_application(settings, clock=clock, freeze_gc=True)
     await start_application(app)
     deps = deps_of(app)
     await deps.reminders.sweep()  # the catch-up sweep start-up runs (nothing due yet)
@@ -206,8 +209,8 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
     # has loaded every zone's rules (and the place index) by then.
     from bot import places
 
-    for _ in range(200):
-        if places.is_loaded():
+    for _ in range(400):
+        if places.is_loaded() and gc.get_freeze_count() > 0:
             break
         await asyncio.sleep(0.05)
     clock.set(datetime.fromtimestamp(minute_start + 59, UTC))
