@@ -206,7 +206,7 @@ def run_live() -> int:
         return _fail(str(exc), settings.token)
     from bot.app import build_application
 
-    app = build_application(settings, content=content, media=media)
+    app = build_application(settings, content=content, media=media, freeze_gc=True)
     try:
         if settings.webhook is not None:
             from bot.serve import run_webhook
