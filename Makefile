@@ -43,11 +43,14 @@ playground: $(STAMP)
 cluster: $(STAMP)
 	$(PY) -m bot cluster $(ARGS)
 
+# Three pytest workers on two cores: most tests wait on sockets, timers and child
+# processes, so a third worker fills the waits (about 70 s instead of 155 s here).
+TEST_WORKERS ?= 3
 test: $(STAMP)
 	$(VENV)/bin/ruff check bot db tests bench setup.py
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 # Every exercise picture and loop into docs/pictures/ (commit them), with a gallery README.
 pictures: $(STAMP)

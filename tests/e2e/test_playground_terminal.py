@@ -27,7 +27,16 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_PATH", "BACKCOACH_SPEED")
+        # COLUMNS/LINES (pytest-xdist's workers set 80×24) would override the pty's size.
+        if key
+        not in (
+            "TELEGRAM_BOT_TOKEN",
+            "TELEGRAM_API_URL",
+            "DATABASE_PATH",
+            "BACKCOACH_SPEED",
+            "COLUMNS",
+            "LINES",
+        )
     }
     env.update(NO_COLOR="1", TERM="xterm", HOME=str(tmp_path), **extra)
     return env
