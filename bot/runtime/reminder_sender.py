@@ -87,7 +87,8 @@ class ReminderSenderLease:
         self._stopping.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(self._task), timeout=15)
+                async with asyncio.timeout(15):
+                    await asyncio.shield(self._task)
             except TimeoutError:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -130,5 +131,7 @@ class ReminderSenderLease:
             log.info("this worker no longer sends reminders")
 
     async def _pause(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()

@@ -175,8 +175,11 @@ class PacedSender:
                 return item
             self._changed.clear()
             timeout = None if earliest is None else max(0.0, earliest - loop.time())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
+            # that lands as the wait ends, and stop() would hang on this loop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait()
         return None
 
     async def _pace(self) -> None:
