@@ -207,7 +207,7 @@ class PacedSender:
                 self.stats.done += 1
             except RetryAfter as exc:
                 self.stats.retry_after += 1
-                pause = _retry_seconds(exc)
+                pause = retry_seconds(exc)
                 self._paused_until = max(self._paused_until, loop.time() + pause)
                 log.warning("flood control: reminder queue pauses %.1f s", pause)
                 self._queue.appendleft(item)
@@ -251,7 +251,7 @@ class PacedSender:
             self.on_low()
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
     """`RetryAfter.retry_after` is seconds or a timedelta depending on PTB settings (and
     warns about the change in PTB 22: we handle both, so the warning is noise here)."""
     with warnings.catch_warnings():

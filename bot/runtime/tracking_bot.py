@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import logging
-import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -27,7 +26,8 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest
-from telegram.warnings import PTBDeprecationWarning
+
+from bot.runtime.sending import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +117,7 @@ class AnswerTrackingBot(ExtBot[None]):
         self._poll_failures += 1
         delay = min(_MAX_POLL_BACKOFF, 2.0 ** (self._poll_failures - 1))
         if isinstance(exc, RetryAfter):
-            with warnings.catch_warnings():  # PTB 22 warns about the type of retry_after
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                asked = exc.retry_after
-            seconds = asked.total_seconds() if isinstance(asked, dtm.timedelta) else asked
-            delay = max(delay, float(seconds))
+            delay = max(delay, retry_seconds(exc))
         log.warning(
             "getUpdates failed (%s: %s); polling again in %.0f s",
             type(exc).__name__,
