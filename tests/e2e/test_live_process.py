@@ -5,35 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator, ChatUser
 from tests.conftest import TEST_TOKEN
+from tests.e2e.live import start_live_bot
 
 
 async def test_the_live_bot_answers_over_http_and_stops_cleanly(
     emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(Path(__file__).parents[2]),
-            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": emulator.url,
-            "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
-            "LOG_LEVEL": "DEBUG",
-            # The tests' drawn pictures: the bot does not draw them all again meanwhile.
-            "MEDIA_DIR": str(media_cache),
-        },
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_live_bot(emulator, tmp_path, media_cache, log_level="DEBUG")
     try:
         user = ChatUser(emulator)
         await user.send("/start")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
 from bot.runtime.deps import BotApp
 from tests.conftest import TEST_TOKEN
+from tests.e2e.live import start_live_bot
 
 SECRET = "Alice's private poll: do you still have leg numbness?"
 
@@ -128,32 +128,6 @@ async def test_a_batch_of_only_bad_updates_is_confirmed_so_polling_moves_on(
 
 
 # -- the production entry point: stops within 5 s, whatever state it is in --------------------
-
-
-async def start_live_bot(
-    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
-) -> asyncio.subprocess.Process:
-    """`python -m bot` against the emulator, with its stderr collected. It finds the
-    tests' drawn pictures, so it does not spend seconds of CPU drawing them all again
-    while the test waits on its answers and its stop."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(Path(__file__).parents[2]),
-            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": emulator.url,
-            "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
-            "LOG_LEVEL": "INFO",
-            "MEDIA_DIR": str(media_cache),
-        },
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def stop_within(process: asyncio.subprocess.Process, sig: int, seconds: float) -> str:

@@ -1,0 +1,37 @@
+"""`python -m bot` as production starts it, for the tests that must see the real process:
+its signals, its exit status and its log."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.emulator import BotApiEmulator
+from tests.conftest import TEST_TOKEN
+
+
+async def start_live_bot(
+    emulator: BotApiEmulator, tmp_path: Path, media_cache: Path, *, log_level: str = "INFO"
+) -> asyncio.subprocess.Process:
+    """The bot against the emulator, with its stderr collected. It finds the tests' drawn
+    pictures, so it does not spend seconds of CPU drawing them all again while the test
+    waits on its answers and its stop."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).parents[2]),
+            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+            "TELEGRAM_API_URL": emulator.url,
+            "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
+            "LOG_LEVEL": log_level,
+            "MEDIA_DIR": str(media_cache),
+        },
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
