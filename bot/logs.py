@@ -1,5 +1,6 @@
 """Logging set-up. The bot token never reaches a log line: a filter masks it everywhere,
-including in URLs that httpx or PTB might log at DEBUG; and `redact_tracebacks` masks it
+including in URLs that httpx or PTB might log at DEBUG (where it also drops the request
+and answer bodies PTB logs, which hold what users wrote); and `redact_tracebacks` masks it
 in the tracebacks Python prints itself for an uncaught exception, outside logging (PTB's
 `InvalidToken` message holds the token in full)."""
 
@@ -27,12 +28,35 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
+# PTB's DEBUG lines that carry whole request and answer bodies: what users typed, their
+# names and pain scores. At DEBUG we keep which endpoint was called and drop the body.
+_BODY_LINES = {
+    "Calling Bot API endpoint `%s` with parameters `%s`": "Calling Bot API endpoint `%s`",
+    "Call to Bot API endpoint `%s` finished with return value `%s`": (
+        "Call to Bot API endpoint `%s` finished"
+    ),
+    "Webhook received data: %s": "Webhook received data",
+    "Processing update %s": "Processing an update",
+}
+
+
+def _drop_body(record: logging.LogRecord) -> None:
+    short = _BODY_LINES.get(record.msg) if isinstance(record.msg, str) else None
+    if short is None:
+        return
+    args = record.args if isinstance(record.args, tuple) else ()
+    record.msg, record.args = short, args[: short.count("%s")]
+
+
 class RedactFilter(logging.Filter):
+    """Masks the token everywhere and keeps users' words out of DEBUG logs."""
+
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self.secrets = expand_secrets(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        _drop_body(record)
         message = record.getMessage()
         masked = mask(message, self.secrets)
         if masked != message:
@@ -60,6 +84,8 @@ def configure_logging(level: str, secrets: list[str], *, file: Path | None = Non
     # httpx logs every request URL (which holds the token) at INFO: keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (names, scores) at DEBUG.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
 
 
 def redact_tracebacks(secrets: list[str]) -> None:

@@ -23,6 +23,8 @@ async def test_the_live_bot_answers_over_http_and_stops_cleanly(
         assert "safety check" in (await user.expect_message(timeout=10)).plain
         assert reply.chat_id == user.chat_id
         assert {"routine", "reminder"} <= {c["command"] for c in emulator.commands}
+        await user.send("Does the bridge help after shovelling at Wolverhampton?")
+        await user.expect_message(timeout=10)
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
@@ -30,4 +32,7 @@ async def test_the_live_bot_answers_over_http_and_stops_cleanly(
     assert process.returncode == 0, log[-2000:]
     assert "Traceback" not in log
     assert TEST_TOKEN not in log  # DEBUG logs every request URL, token masked
+    # DEBUG names each Bot API call, but neither what the user wrote nor what we answered.
+    assert "Calling Bot API endpoint `sendMessage`" in log
+    assert "Wolverhampton" not in log and "safety check" not in log
     assert (tmp_path / "live.sqlite3").exists()

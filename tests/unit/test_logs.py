@@ -27,6 +27,20 @@ def test_a_log_line_and_its_traceback_show_neither_the_token_nor_its_secret_half
     assert "<token>" in text and TOKEN not in text and SECRET_HALF not in text
 
 
+def test_debug_lines_name_the_bot_api_call_but_not_what_the_user_wrote() -> None:
+    record = logging.LogRecord(
+        "telegram.Bot",
+        logging.DEBUG,
+        __file__,
+        1,
+        "Call to Bot API endpoint `%s` finished with return value `%s`",
+        ("getUpdates", [{"message": {"text": "my back hurts since the fall"}}]),
+        None,
+    )
+    assert RedactFilter([TOKEN]).filter(record)
+    assert record.getMessage() == "Call to Bot API endpoint `getUpdates` finished"
+
+
 def test_an_uncaught_exception_prints_its_traceback_with_the_token_masked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
