@@ -1,6 +1,7 @@
 """The user blocks or unblocks the bot (`my_chat_member` in their private chat).
 
-Blocked: their reminder goes off at once, instead of at the next failed send. Unblocked
+Blocked: their reminder goes off at once, instead of at the next failed send, and a
+routine in progress is paused (a running hold sends no "Release now"). Unblocked
 (Telegram's "Restart", or /start again): the bot offers to turn the reminder back on.
 Groups never get here (the guard takes every non-private update first).
 """
@@ -27,6 +28,8 @@ async def on_my_status(update: Update, context: BotContext) -> None:
     if status == ChatMember.BANNED:
         if await context.deps.reminders.user_blocked(user_id):
             log.info("user %s blocked the bot; reminder turned off", user_id)
+        if await context.deps.routines.pause_open(user_id):
+            log.info("user %s blocked the bot; their routine is paused", user_id)
         return
     if status == ChatMember.MEMBER:
         await offer_reminder_back(context, user_id, chat_id)

@@ -23,6 +23,7 @@ from bot.core.routine import (
     Plan,
     Rejected,
     RoutineState,
+    Status,
     Transition,
     apply,
     keeps_stop_advice,
@@ -181,6 +182,15 @@ class RoutineService:
             return None
         result = await self.perform(state, Action.STOP)
         return result.state if isinstance(result, Transition) else None
+
+    async def pause_open(self, user_id: int) -> bool:
+        """Pause the user's routine if it is going (they blocked the bot): a running hold's
+        timer stops, so no "Release now" is sent to a chat that refuses it, and Resume
+        takes them back to the same step when they return."""
+        state = await self.load_open(user_id)
+        if state is None or state.status is not Status.ACTIVE:
+            return False
+        return isinstance(await self.perform(state, Action.PAUSE), Transition)
 
     async def set_message(self, run_id: int, message_id: int) -> None:
         """Which message carries the live buttons (bookkeeping, not a state change)."""

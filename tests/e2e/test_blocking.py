@@ -3,14 +3,16 @@ update, not the next failed send); back again, they are offered it once."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.routine import Status
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.runtime.deps import BotApp, deps_of
-from tests.conftest import BotStarter
+from tests.conftest import BotStarter, cleared_routine
 
 # Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin; Tuesday 07:30 in Berlin is 05:30 UTC.
 MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
@@ -133,3 +135,26 @@ async def test_a_reminder_the_user_turned_off_is_not_offered_after_a_block(
     await user.expect_message("safety check")
     await handled_so_far(bystander)
     assert not any("Welcome back" in text for text in user.sent_texts())
+
+
+async def test_blocking_the_bot_during_a_hold_pauses_the_routine_and_sends_no_release(
+    start_bot: BotStarter, user: ChatUser, bystander: ChatUser, emulator: BotApiEmulator
+) -> None:
+    app = await start_bot(speed=4.0)  # the 20 s hold lasts 5 s
+    await cleared_routine(user)
+    await user.press("Show all steps")
+    await user.expect_edit("20–30 seconds")
+    await user.press("Start the 20 s hold")
+    await user.expect_message("Hold for 20 seconds")
+    await user.block_bot()
+    await handled_so_far(bystander)
+    state = await deps_of(app).routines.load_open(user.user_id)
+    assert state is not None and state.status is Status.PAUSED and not state.holding
+    await asyncio.sleep(6)  # past the hold's end: no timer is left to fire
+    # Not even tried (the emulator refuses sends to a chat that blocked the bot).
+    assert not any(
+        method == "sendMessage"
+        and str(params.get("chat_id")) == str(user.chat_id)
+        and "Release now" in str(params.get("text", ""))
+        for method, params in emulator.requests
+    )
