@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.server import BOT_USER, BotApiEmulator, Event, StoredMessage
+from bot.emulator.server import BOT_USER, REPLY_TIMEOUT, BotApiEmulator, Event, StoredMessage
 
 
 class ChatUser:
@@ -72,7 +72,7 @@ class ChatUser:
         return await self.send_update(location={"latitude": latitude, "longitude": longitude})
 
     async def press(
-        self, label: str, message: StoredMessage | None = None, *, timeout: float = 5.0
+        self, label: str, message: StoredMessage | None = None, *, timeout: float = REPLY_TIMEOUT
     ) -> Event:
         """Press the button whose label contains `label` (case-insensitive) on `message`, or
         on the newest bot message that has such a button; returns the callback's answer."""
@@ -80,7 +80,9 @@ class ChatUser:
         button = self._button(target, label)
         return await self.press_data(str(button["callback_data"]), target, timeout=timeout)
 
-    async def press_data(self, data: str, message: StoredMessage, *, timeout: float = 5.0) -> Event:
+    async def press_data(
+        self, data: str, message: StoredMessage, *, timeout: float = REPLY_TIMEOUT
+    ) -> Event:
         """Send a callback query with exactly this data, as an old or forged button would."""
         query_id = await self.press_nowait(data, message)
         return await self.emulator.wait_for(
@@ -165,7 +167,7 @@ class ChatUser:
         self,
         predicate: Callable[[Event], bool],
         *,
-        timeout: float = 5.0,
+        timeout: float = REPLY_TIMEOUT,
     ) -> Event:
         event = await self.emulator.wait_for(
             lambda e: e.chat_id == self.chat_id and predicate(e), after=self.cursor, timeout=timeout
@@ -183,11 +185,15 @@ class ChatUser:
         assert event.message is not None
         return event.message
 
-    async def expect_message(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
+    async def expect_message(
+        self, contains: str = "", *, timeout: float = REPLY_TIMEOUT
+    ) -> StoredMessage:
         """The bot's next new message in this chat (containing `contains`, if given)."""
         return await self._expect_text(("send",), contains, timeout)
 
-    async def expect_edit(self, contains: str = "", *, timeout: float = 5.0) -> StoredMessage:
+    async def expect_edit(
+        self, contains: str = "", *, timeout: float = REPLY_TIMEOUT
+    ) -> StoredMessage:
         """The bot's next edit of a message in this chat (containing `contains`)."""
         return await self._expect_text(("edit",), contains, timeout)
 

@@ -59,6 +59,11 @@ _ALLOWED_TAGS = {
 
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendAnimation")
 
+# How long a waiter gives the bot to answer. Generous: on a loaded 2-core machine a reply
+# can take seconds, a passing wait returns as soon as the reply is there, and a test that
+# checks how soon something happens says so with its own timeout.
+REPLY_TIMEOUT = 15.0
+
 
 @dataclass(frozen=True)
 class _SlowAnswers:
@@ -419,7 +424,11 @@ class BotApiEmulator:
         return [m for m in self.media_sends if not m.uploaded and chat_id in (None, m.chat_id)]
 
     async def wait_for(
-        self, predicate: Callable[[Event], bool], *, after: int = 0, timeout: float = 5.0
+        self,
+        predicate: Callable[[Event], bool],
+        *,
+        after: int = 0,
+        timeout: float = REPLY_TIMEOUT,
     ) -> Event:
         """The first event after sequence number `after` that satisfies `predicate`."""
         deadline = asyncio.get_running_loop().time() + timeout
