@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 from bot.core import schedule
@@ -83,7 +83,8 @@ class RoutineService:
             return None
         run_id = int(loaded.row["id"])
         outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(loaded.outcomes))
-        state = RoutineState.from_row(loaded.row, outcomes)
+        # The user's "Text only" rides along: the card this update sends reads it there.
+        state = replace(RoutineState.from_row(loaded.row, outcomes), text_only=loaded.text_only)
         await self.plan_for(state)  # in memory from here on, for `plan_of`
         if state.is_open and not self.fits_plan(state):
             log.warning("routine %s no longer fits the content; stopping it", run_id)
