@@ -299,11 +299,14 @@ async def claim_announcement(db: Database, run_id: int, now: float) -> bool:
     return changed == 1
 
 
-async def announced(db: Database, run_id: int) -> None:
-    """The owed "Release now" is settled (sent, or closed quietly)."""
+async def announced(db: Database, run_id: int, message_id: int | None = None) -> None:
+    """The owed "Release now" is settled (sent, or closed quietly); with `message_id`,
+    the message it went out as carries the live buttons now (`set_message` in the same
+    statement: one write per release, not two)."""
     await db.execute(
-        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL WHERE id = ?",
-        (run_id,),
+        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL, "
+        "message_id = COALESCE(?, message_id) WHERE id = ?",
+        (message_id, run_id),
     )
 
 

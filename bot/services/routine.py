@@ -218,8 +218,10 @@ class RoutineService:
         """Just before sending the owed "Release now": False if none is owed any more."""
         return await routines.claim_announcement(self.db, run_id, self.clock.timestamp())
 
-    async def announced(self, run_id: int) -> None:
-        await routines.announced(self.db, run_id)
+    async def announced(self, run_id: int, message_id: int | None = None) -> None:
+        """The owed "Release now" is settled; `message_id`: the message it was sent as,
+        whose buttons are now the live ones (saved in the same write)."""
+        await routines.announced(self.db, run_id, message_id)
 
     async def owed_releases(self) -> list[OwedRelease]:
         """At start-up: releases saved by the timer whose "Release now" was not settled
