@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import load_content
 from bot.core.routine import Action, Plan, RoutineState, apply
-from db import routines, users
+from db import progress, routines, users
 from db.connection import Database, IntegrityError, migrations
 from tests.pg import both_engines
 
@@ -84,6 +84,18 @@ async def test_a_routine_is_read_with_its_users_safety_answer_and_text_only_choi
     assert loaded.safety_status == "cleared" and "user_text_only" not in loaded.row
     user = await users.get(db, 7)
     assert user is not None and user.text_only is True
+
+
+async def test_a_routines_doses_are_written_in_one_statement_that_returns_them(
+    db: Database,
+) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    run_id = (await routines.create(db, 7, 7, 1.0))["id"]
+    doses = {"flexion": (25, "easy_twice"), "cat_cow": (15, None)}
+    assert await progress.record_doses(db, run_id, 7, doses, 1.0) == doses
+    # Written once: a second call (a retried start) changes nothing and returns nothing.
+    assert await progress.record_doses(db, run_id, 7, {"flexion": (20, None)}, 2.0) == {}
+    assert await progress.run_doses(db, run_id) == doses
 
 
 async def test_a_user_never_has_two_open_routines(db: Database) -> None:
