@@ -114,8 +114,9 @@ async def measure(
         ticks = sum(1 for e in window if e.kind == "edit" and " s left" in e.text)
         closes = sum(1 for e in window if e.kind == "edit" and "✅ Held" in e.text)
         marks["timer_calls"] = releases + ticks + closes
-        # A tick reads the routine (1); a release reads it, saves it, notes its message (3).
-        marks["timer_sql"] = ticks + 3 * releases
+        # A tick reads the routine (1); a release reads it, saves it, claims its "Release
+        # now" and settles the claim with the message's id (4).
+        marks["timer_sql"] = ticks + 4 * releases
         marks["methods"] = bot.emulator.call_methods(marks["calls"])
         marks["calls"] = bot.emulator.calls(marks["calls"])
         after = await bot.sql()

@@ -290,18 +290,25 @@ async def record_doses(
     user_id: int,
     doses: Mapping[str, tuple[int, str | None]],
     planned_at: float,
-) -> None:
+) -> dict[str, tuple[int, str | None]]:
     """At a routine's start: each exercise's dose and the reason the card states (None:
-    no line). Written once per run; a second call (a retried start) changes nothing."""
-    async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO exercise_feedback (run_id, user_id, exercise_id, dose, reason, "
-            "planned_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, exercise_id) DO NOTHING",
-            [
-                (run_id, user_id, exercise_id, dose, reason, planned_at)
-                for exercise_id, (dose, reason) in doses.items()
-            ],
-        )
+    no line). Written once per run; a second call (a retried start) changes nothing.
+    One statement for all of them (atomic on its own), which returns what it wrote:
+    exercise_id → (dose, reason), without the exercises a first call already stored."""
+    if not doses:
+        return {}
+    # Only the number of row placeholders is formatted in; every value is a parameter.
+    rows = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in doses)
+    params: list[object] = []
+    for exercise_id, (dose, reason) in doses.items():
+        params += [run_id, user_id, exercise_id, dose, reason, planned_at]
+    written = await db.fetchall(
+        "INSERT INTO exercise_feedback (run_id, user_id, exercise_id, dose, reason, "
+        f"planned_at) VALUES {rows} ON CONFLICT (run_id, exercise_id) DO NOTHING "
+        "RETURNING exercise_id, dose, reason",
+        params,
+    )
+    return {row["exercise_id"]: (row["dose"], row["reason"]) for row in written}
 
 
 async def run_doses(db: Database, run_id: int) -> dict[str, tuple[int, str | None]]:

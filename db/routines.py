@@ -52,24 +52,26 @@ async def create(db: Database, user_id: int, chat_id: int, now: float) -> dict[s
     return dict(row)
 
 
-# A routine, how its exercises ended and its user's safety answer, in one statement: one
-# row per outcome, or one row with NULLs when there is none yet.
+# A routine, how its exercises ended and its user's safety answer and "Text only" choice,
+# in one statement: one row per outcome, or one row with NULLs when there is none yet.
 _WITH_OUTCOMES = (
     "SELECT r.*, e.exercise_id AS result_exercise, e.outcome AS result_outcome, "
-    "u.safety_status AS user_safety FROM routine_runs r "
+    "u.safety_status AS user_safety, u.text_only AS user_text_only FROM routine_runs r "
     "LEFT JOIN exercise_results e ON e.run_id = r.id "
     "LEFT JOIN users u ON u.user_id = r.user_id "
 )
-_EXTRA = ("result_exercise", "result_outcome", "user_safety")
+_EXTRA = ("result_exercise", "result_outcome", "user_safety", "user_text_only")
 
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """A routine's row, its outcomes in order, and its user's safety status."""
+    """A routine's row, its outcomes in order, and its user's safety status and "Text
+    only" choice (None: the user has no row)."""
 
     row: dict[str, Any]
     outcomes: list[tuple[str, str]]
     safety_status: str | None
+    text_only: bool | None = None
 
 
 def _group(rows: Sequence[Row]) -> list[Loaded]:
@@ -77,7 +79,15 @@ def _group(rows: Sequence[Row]) -> list[Loaded]:
     for row in rows:
         if not loaded or loaded[-1].row["id"] != row["id"]:
             routine = {k: v for k, v in dict(row).items() if k not in _EXTRA}
-            loaded.append(Loaded(routine, [], row["user_safety"]))
+            text_only = row["user_text_only"]
+            loaded.append(
+                Loaded(
+                    routine,
+                    [],
+                    row["user_safety"],
+                    None if text_only is None else bool(text_only),
+                )
+            )
         if row["result_exercise"] is not None:
             loaded[-1].outcomes.append((row["result_exercise"], row["result_outcome"]))
     return loaded
@@ -289,11 +299,14 @@ async def claim_announcement(db: Database, run_id: int, now: float) -> bool:
     return changed == 1
 
 
-async def announced(db: Database, run_id: int) -> None:
-    """The owed "Release now" is settled (sent, or closed quietly)."""
+async def announced(db: Database, run_id: int, message_id: int | None = None) -> None:
+    """The owed "Release now" is settled (sent, or closed quietly); with `message_id`,
+    the message it went out as carries the live buttons now (`set_message` in the same
+    statement: one write per release, not two)."""
     await db.execute(
-        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL WHERE id = ?",
-        (run_id,),
+        "UPDATE routine_runs SET announce_due = NULL, announcing_at = NULL, "
+        "message_id = COALESCE(?, message_id) WHERE id = ?",
+        (message_id, run_id),
     )
 
 

@@ -35,6 +35,12 @@ def _kind(statement: str) -> str:
     return "statement"
 
 
+def counts() -> dict[str, int]:
+    """The totals so far in this process (what SIGUSR1 writes): for a test that counts
+    an update's statements in the bot it runs in-process."""
+    return dict(_counts)
+
+
 def _on_statement(statement: str) -> None:
     _counts[_kind(statement)] += 1
 

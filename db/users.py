@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from db.connection import Database
+from db.connection import Database, Row
 
 SafetyStatus = Literal["cleared", "urgent", "see_doctor"]
 
@@ -17,6 +17,23 @@ class User:
     first_name: str | None
     safety_status: SafetyStatus | None
     timezone: str | None = None  # an IANA name, set with /timezone
+    text_only: bool = False  # "Text only": exercise pictures off (/pictures)
+
+
+# Every read of a user returns these (the "Text only" choice too: a how-to answer's
+# picture then needs no read of its own).
+_COLUMNS = "user_id, chat_id, first_name, safety_status, timezone, text_only"
+
+
+def _user(row: Row) -> User:
+    return User(
+        row["user_id"],
+        row["chat_id"],
+        row["first_name"],
+        row["safety_status"],
+        row["timezone"],
+        bool(row["text_only"]),
+    )
 
 
 async def upsert(
@@ -38,26 +55,16 @@ async def remember(
         "INSERT INTO users (user_id, chat_id, first_name, created_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, "
         "first_name = excluded.first_name "
-        "RETURNING user_id, chat_id, first_name, safety_status, timezone",
+        f"RETURNING {_COLUMNS}",
         (user_id, chat_id, first_name, now),
     )
     assert row is not None
-    return User(
-        row["user_id"], row["chat_id"], row["first_name"], row["safety_status"], row["timezone"]
-    )
+    return _user(row)
 
 
 async def get(db: Database, user_id: int) -> User | None:
-    row = await db.fetchone(
-        "SELECT user_id, chat_id, first_name, safety_status, timezone FROM users "
-        "WHERE user_id = ?",
-        (user_id,),
-    )
-    if row is None:
-        return None
-    return User(
-        row["user_id"], row["chat_id"], row["first_name"], row["safety_status"], row["timezone"]
-    )
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM users WHERE user_id = ?", (user_id,))
+    return _user(row) if row is not None else None
 
 
 async def set_safety(db: Database, user_id: int, status: SafetyStatus | None, now: float) -> None:

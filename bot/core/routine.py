@@ -11,7 +11,7 @@ never move the routine twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
@@ -138,6 +138,10 @@ class RoutineState:
     pain_after: int | None = None
     ended_at: float | None = None
     outcomes: tuple[tuple[str, Outcome], ...] = ()
+    # The user's "Text only" choice, read with the routine so the picture of the card
+    # this update sends needs no read of its own. Not the routine's state: never saved,
+    # not compared; None when not read (a routine just created).
+    text_only: bool | None = field(default=None, compare=False)
 
     @property
     def is_open(self) -> bool:

@@ -114,13 +114,17 @@ async def announce_release(
 ) -> None:
     """Send the owed "Release now", once (the claim is committed before the call, so a
     crash during it never leads to a second one after a restart), then close the
-    countdown: the release never waits behind the countdown's edit."""
+    countdown: the release never waits behind the countdown's edit. The message's id
+    (its buttons are the live ones) is saved by the write that settles the claim."""
     deps = context.deps
     if await deps.routines.claim_announcement(released.run_id):
+        live_id = None
         try:
-            await send(context, released, view.release(released, deps.routines.plan_of(released)))
+            screen = view.release(released, deps.routines.plan_of(released))
+            shown = await send(context, released, screen, remember=False)
+            live_id = shown.message_id if screen.rows else None
         finally:
-            await deps.routines.announced(released.run_id)
+            await deps.routines.announced(released.run_id, live_id)
     if countdown_id is not None:
         try:
             await context.bot.edit_message_text(

@@ -29,17 +29,19 @@ async def send(
     *,
     live: bool = True,
     picture: bool = True,
+    remember: bool = True,
 ) -> Message:
-    """A new message. With `live`, its buttons become the routine's current ones; at the
-    start of an exercise (or of its second side) it comes as the caption of its picture
-    (`bot.handlers.pictures`), unless `picture` is False."""
+    """A new message. With `live`, its buttons become the routine's current ones (saved
+    here unless `remember` is False: the caller then saves them with its own write); at
+    the start of an exercise (or of its second side) it comes as the caption of its
+    picture (`bot.handlers.pictures`), unless `picture` is False."""
     shown = None
     if live and picture:
         shown = await pictures.send_routine_screen(context, state, screen)
     message = shown or await context.bot.send_message(
         state.chat_id, screen.text, reply_markup=markup(screen.rows)
     )
-    if live and screen.rows:
+    if live and remember and screen.rows:
         await context.deps.routines.set_message(state.run_id, message.message_id)
     return message
 

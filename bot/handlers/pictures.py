@@ -66,10 +66,16 @@ def routine_picture(state: RoutineState, plan: Plan) -> tuple[str, str | None] |
     return None
 
 
-async def _wanted(context: BotContext, user_id: int, key: MediaKey | None) -> MediaKey | None:
-    if key is None or await context.deps.media.text_only(user_id):
+async def _wanted(
+    context: BotContext, user_id: int, key: MediaKey | None, text_only: bool | None
+) -> MediaKey | None:
+    """`key`, unless the user chose Text only. `text_only` is the choice as this update
+    already read it (with the routine or the user); None: read it now."""
+    if key is None:
         return None
-    return key
+    if text_only is None:
+        text_only = await context.deps.media.text_only(user_id)
+    return None if text_only else key
 
 
 async def send_routine_screen(
@@ -80,7 +86,9 @@ async def send_routine_screen(
     where = routine_picture(state, context.deps.plan)
     if where is None:
         return None
-    key = await _wanted(context, state.user_id, context.deps.media.figure_for(*where))
+    key = await _wanted(
+        context, state.user_id, context.deps.media.figure_for(*where), state.text_only
+    )
     if key is None:
         return None
     return await send_picture(
@@ -89,17 +97,25 @@ async def send_routine_screen(
 
 
 async def send_answer(
-    context: BotContext, chat_id: int, user_id: int, reply: Reply, text: str, rows: Rows
+    context: BotContext,
+    chat_id: int,
+    user_id: int,
+    reply: Reply,
+    text: str,
+    rows: Rows,
+    *,
+    text_only: bool | None = None,
 ) -> bool:
     """"How do I do the cat/cow?": the answer with a still of the position. False when
-    there is no picture for it (the caller sends the text)."""
+    there is no picture for it (the caller sends the text). `text_only`: the user's
+    choice if the caller has read it already."""
     topic = reply.topic
     if reply.kind != "answer" or topic is None or not topic.id.startswith("how_"):
         return False
     exercise_id = topic.id.removeprefix("how_")
     if exercise_id not in {e.id for e in context.deps.content.exercises}:
         return False
-    key = await _wanted(context, user_id, context.deps.media.still_for(exercise_id))
+    key = await _wanted(context, user_id, context.deps.media.still_for(exercise_id), text_only)
     if key is None:
         return False
     return await send_picture(context, chat_id, key, text, rows) is not None
@@ -199,7 +215,7 @@ async def pictures_command(update: Update, context: BotContext) -> None:
     if word:
         await context.bot.send_message(user.chat_id, view.USAGE)
         return
-    screen = view.setting(await media.text_only(user.user_id))
+    screen = view.setting(user.text_only)  # read with the user just now
     await context.bot.send_message(user.chat_id, screen.text, reply_markup=markup(screen.rows))
 
 

@@ -38,13 +38,20 @@ _PAIN_SCORE = re.compile(r"^\s*(10|[0-9])\s*(/\s*10)?\s*$")
 
 
 async def send_reply(
-    context: BotContext, chat_id: int, reply: Reply, suffix: str = "", *, user_id: int = 0
+    context: BotContext,
+    chat_id: int,
+    reply: Reply,
+    suffix: str = "",
+    *,
+    user_id: int = 0,
+    text_only: bool | None = None,
 ) -> None:
     """Send a matcher reply (split if ever too long), with "did you mean" buttons; a
-    how-to answer comes with the exercise's picture (for `user_id`, unless Text only)."""
+    how-to answer comes with the exercise's picture (for `user_id`, unless Text only:
+    `text_only` is their choice when the caller has read it with the user)."""
     rows: Rows = [[(topic.title, TopicButton(topic.id))] for topic in reply.suggestions]
     if user_id and await pictures.send_answer(
-        context, chat_id, user_id, reply, reply.text + suffix, rows
+        context, chat_id, user_id, reply, reply.text + suffix, rows, text_only=text_only
     ):
         return
     chunks = split_for_telegram(reply.text + suffix)
@@ -102,11 +109,15 @@ async def respond(context: BotContext, user: Profile, text: str) -> None:
         if reply.kind == "answer" and reply.topic is not None and reply.topic.id == "progress":
             progress.show(context, user.user_id, user.chat_id)  # "how has my pain changed?"
             return
-        await send_reply(context, user.chat_id, reply, user_id=user.user_id)
+        await send_reply(
+            context, user.chat_id, reply, user_id=user.user_id, text_only=user.text_only
+        )
         return
     if reply.kind in ("answer", "smalltalk"):
         where = "\n\n" + where_in_routine(state, context)
-        await send_reply(context, user.chat_id, reply, where, user_id=user.user_id)
+        await send_reply(
+            context, user.chat_id, reply, where, user_id=user.user_id, text_only=user.text_only
+        )
         return
     # Not a question we know, mid-routine: most likely a reply meant for the buttons.
     await send_reply(

@@ -72,10 +72,14 @@ class RunPlans:
             last = await progress.last_pain(self.db, user_id)
             rose = pain_rose(*last) if last is not None else False
             doses = plan_doses(self.content, histories, pain_rose_last_time=rose)
-        stored = {exercise_id: dose.stored for exercise_id, dose in doses.items()}
-        await progress.record_doses(self.db, run_id, user_id, stored, self.clock.timestamp())
-        # Read back what is stored: a retried start keeps the doses it first planned.
-        return await self._load(run_id)
+        planned = {exercise_id: dose.stored for exercise_id, dose in doses.items()}
+        stored = await progress.record_doses(
+            self.db, run_id, user_id, planned, self.clock.timestamp()
+        )
+        if len(stored) < len(planned):
+            # A retried start: it keeps the doses it first planned, as stored.
+            return await self._load(run_id)
+        return self._keep(run_id, self._plan(stored))
 
     async def plan_for(self, run_id: int) -> Plan:
         """The run's plan: from memory, or rebuilt from its stored doses."""

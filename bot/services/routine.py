@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 from bot.core import schedule
@@ -84,7 +84,8 @@ class RoutineService:
             return None
         run_id = int(loaded.row["id"])
         outcomes = cast(tuple[tuple[str, Outcome], ...], tuple(loaded.outcomes))
-        state = RoutineState.from_row(loaded.row, outcomes)
+        # The user's "Text only" rides along: the card this update sends reads it there.
+        state = replace(RoutineState.from_row(loaded.row, outcomes), text_only=loaded.text_only)
         await self.plan_for(state)  # in memory from here on, for `plan_of`
         if state.is_open and not self.fits_plan(state):
             log.warning("routine %s no longer fits the content; stopping it", run_id)
@@ -227,8 +228,10 @@ class RoutineService:
         """Just before sending the owed "Release now": False if none is owed any more."""
         return await routines.claim_announcement(self.db, run_id, self.clock.timestamp())
 
-    async def announced(self, run_id: int) -> None:
-        await routines.announced(self.db, run_id)
+    async def announced(self, run_id: int, message_id: int | None = None) -> None:
+        """The owed "Release now" is settled; `message_id`: the message it was sent as,
+        whose buttons are now the live ones (saved in the same write)."""
+        await routines.announced(self.db, run_id, message_id)
 
     async def owed_releases(self) -> list[OwedRelease]:
         """At start-up: releases saved by the timer whose "Release now" was not settled

@@ -17,11 +17,17 @@ class Profile:
     first_name: str | None
     safety: SafetyStatus | None
     zone: str | None = None  # their IANA time zone, if they told us
+    text_only: bool = False  # "Text only": no exercise pictures
 
 
 def _profile(row: users.User) -> Profile:
     return Profile(
-        row.user_id, row.chat_id, row.first_name, status_of(row.safety_status), row.timezone
+        row.user_id,
+        row.chat_id,
+        row.first_name,
+        status_of(row.safety_status),
+        row.timezone,
+        row.text_only,
     )
 
 

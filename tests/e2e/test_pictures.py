@@ -184,6 +184,33 @@ async def test_text_only_on_the_first_picture_turns_the_pictures_off_and_is_save
     assert user.find_button_message("Next").kind == "photo"
 
 
+async def test_pictures_switched_mid_routine_change_the_very_next_card(
+    start_bot: BotStarter, user: ChatUser, emulator: BotApiEmulator
+) -> None:
+    """The choice is read with the routine by each press and by the hold's timer (no
+    read of its own any more), so /pictures mid-routine changes the next card, whether a
+    press or the end of a hold sends it."""
+    await start_bot(speed=5.0)  # a 15 s hold lasts 3 s: time to switch during it
+    await cleared_routine(user)
+    assert user.find_button_message("Next").kind == "photo"
+    await user.send("/pictures off")
+    await user.expect_message("Text only from now on")
+    await user.press("Skip exercise")
+    assert (await user.expect_message("2/5 · Cat/cow stretch")).kind == "text"
+    await user.send("/pictures on")
+    await user.expect_message("Pictures are on again")
+    await user.press("Skip exercise")
+    assert (await user.expect_message("3/5 · Trunk twist")).kind == "animation"
+    await user.press("Show all steps")
+    await user.expect_edit("shoulder blades")
+    await user.press("Start the 15 s hold (right side)")
+    await user.expect_message("Hold for")
+    await user.send("/pictures off")  # during the hold: its timer sends the next card
+    await user.expect_message("Text only from now on")
+    assert (await user.expect_message("Switch sides", timeout=10)).kind == "text"
+    assert len(emulator.media_sends) == 2  # the knee hug and the twist's right side
+
+
 async def test_a_user_who_chose_text_only_gets_no_picture_at_all(
     bot: BotApp, user: ChatUser, emulator: BotApiEmulator
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import load_content
 from bot.core.routine import Action, Plan, RoutineState, apply
-from db import routines, users
+from db import progress, routines, users
 from db.connection import Database, IntegrityError, migrations
 from tests.pg import both_engines
 
@@ -66,6 +66,36 @@ async def test_outcome_and_state_are_written_together(db: Database) -> None:
     assert await routines.outcomes(db, state.run_id) == [("flexion", "skipped")]
     saved = await routines.get(db, state.run_id)
     assert saved is not None and saved["exercise_index"] == 1
+
+
+async def test_a_routine_is_read_with_its_users_safety_answer_and_text_only_choice(
+    db: Database,
+) -> None:
+    """One read for a press: the routine, its outcomes, and what of its user the press
+    needs (the picture of the next card reads no "Text only" of its own)."""
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    run_id = (await routines.create(db, 7, 7, 1.0))["id"]
+    loaded = await routines.load(db, run_id)
+    assert loaded is not None and loaded.text_only is False and loaded.safety_status is None
+    await users.set_safety(db, 7, "cleared", 2.0)
+    await db.execute("UPDATE users SET text_only = 1 WHERE user_id = 7")
+    loaded = await routines.load_open(db, 7)
+    assert loaded is not None and loaded.text_only is True
+    assert loaded.safety_status == "cleared" and "user_text_only" not in loaded.row
+    user = await users.get(db, 7)
+    assert user is not None and user.text_only is True
+
+
+async def test_a_routines_doses_are_written_in_one_statement_that_returns_them(
+    db: Database,
+) -> None:
+    await users.upsert(db, 7, 7, "Sam", 0.0)
+    run_id = (await routines.create(db, 7, 7, 1.0))["id"]
+    doses = {"flexion": (25, "easy_twice"), "cat_cow": (15, None)}
+    assert await progress.record_doses(db, run_id, 7, doses, 1.0) == doses
+    # Written once: a second call (a retried start) changes nothing and returns nothing.
+    assert await progress.record_doses(db, run_id, 7, {"flexion": (20, None)}, 2.0) == {}
+    assert await progress.run_doses(db, run_id) == doses
 
 
 async def test_a_user_never_has_two_open_routines(db: Database) -> None:

@@ -78,3 +78,21 @@ async def test_any_later_change_settles_what_was_owed(db: Database, clock: FakeC
     released = await released_by_the_timer(service, db, clock)
     assert isinstance(await service.perform(released, Action.NEXT), Transition)
     assert await service.owed_releases() == []
+
+
+async def test_settling_a_sent_release_saves_its_message_as_the_live_one_in_the_same_write(
+    db: Database, clock: FakeClock
+) -> None:
+    service = RoutineService(db, PLAN, ScaledClock(1.0, clock))
+    released = await released_by_the_timer(service, db, clock)
+    await service.set_message(released.run_id, 41)  # the countdown
+    assert await service.claim_announcement(released.run_id)
+    await service.announced(released.run_id, 42)  # "Release now" went out as message 42
+    loaded = await service.load(released.run_id)
+    assert loaded is not None and loaded.message_id == 42
+    assert await service.owed_releases() == []
+    # Closed quietly (no message sent): the live message stays what it was.
+    await service.announced(released.run_id)
+    loaded = await service.load(released.run_id)
+    assert loaded is not None and loaded.message_id == 42
+

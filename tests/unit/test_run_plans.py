@@ -121,6 +121,21 @@ async def test_a_gentle_routine_is_all_low_ends_and_says_so(
     assert dose is not None and dose.line == "20 s today, the gentle end of the range."
 
 
+async def test_a_retried_start_keeps_the_doses_it_first_planned(
+    db: Database, content: Content, clock: ScaledClock
+) -> None:
+    routines = service(db, content, clock)
+    progress = ProgressService(db, content, clock)
+    for _ in range(2):
+        await knee_hug(routines, Felt.EASY, progress)
+    state, _ = await routines.begin(USER, USER)
+    plans = RunPlans(db, content, clock)
+    planned = await plans.plan_for(state.run_id)
+    assert planned.steps[0][-1].seconds == 25
+    # Planned again (gentle: other doses): what was stored first stands.
+    assert await plans.plan_new(state.run_id, USER, gentle=True) == planned
+
+
 async def test_a_routine_from_before_doses_uses_the_low_ends(
     db: Database, content: Content, clock: ScaledClock
 ) -> None:
