@@ -203,9 +203,18 @@ async def run(
             await bot.wait_exit()
             tally.rounds += 1
             tally.kills += 1
+            # "0 owed" would mean the burst ended before this kill: the rounds' 150
+            # reminders are sized so that it does not (100 did, on a quiet machine).
+            print(
+                f"round {round_ + 1} ({mode}): killed {time.perf_counter() - began:.1f} s "
+                f"after the start; {pending_reminders(path)} reminders owed",
+                flush=True,
+            )
         # The last restart: everything owed is settled, then a clean stop.
+        began = time.perf_counter()
         await bot.start()
         await settle(emulator, path, hold_ids)
+        print(f"last start settled everything in {time.perf_counter() - began:.1f} s", flush=True)
         status = await bot.stop()
         log = bot.log()
     await emulator.stop()

@@ -114,7 +114,11 @@ async def run(delay: float, users: int, fraction: float, seed_value: int) -> Res
         await asyncio.sleep(1.0)
         await service.sender.join()  # sent, given up, or retried until done
         elapsed = time.perf_counter() - started
-        await asyncio.sleep(delay + 1)  # slow answers still on their way land too
+        # Slow answers still on their way land too: each is given `delay` after its send
+        # arrived, so wait that long after the last send (a fixed `delay + 1` after the
+        # queue was done idled up to 21 s when the sends had long been answered).
+        last_send = max((e.at for e in emulator.events if e.kind == "send"), default=0.0)
+        await asyncio.sleep(max(0.0, last_send + delay + 0.5 - time.monotonic()))
         received = Counter(e.chat_id for e in emulator.events if e.kind == "send")
         attempts = sum(1 for method, _ in emulator.requests if method == "sendMessage")
         row = await deps_of(app).db.fetchone(
