@@ -42,6 +42,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes a process started, and theirs (the bot's chart worker, say), found by
+    parent id in /proc (this kernel has no /proc/<pid>/task/<tid>/children)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):  # exited meanwhile
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, wanted = [], {pid}
+    while wanted:
+        wanted = {child for child, parent in parents.items() if parent in wanted}
+        found += sorted(wanted)
+    return found
+
+
 def load_average() -> float:
     try:
         return float(Path("/proc/loadavg").read_text().split()[0])
@@ -104,6 +118,15 @@ class BotProcess:
 
     def cpu(self) -> float:
         return cpu_seconds(self.pid)
+
+    def children_cpu(self) -> float:
+        """CPU time of the processes it started and that still run (a worker's own CPU is
+        not in the bot's until the worker exits)."""
+        total = 0.0
+        for pid in descendants(self.pid):
+            with contextlib.suppress(OSError):  # exited meanwhile
+                total += cpu_seconds(pid)
+        return total
 
     async def sql(self) -> dict[str, int]:
         """The bot's SQL counters now (empty for a bot that keeps none)."""

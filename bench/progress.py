@@ -3,7 +3,9 @@
 1. Seeds a fresh SQLite database (the bot's migrations) with background users (default
    2,000, 30 days of daily routines each, so the tables and indexes are not toy-sized),
    one user with two years of daily routines (730 routines, 3,650 exercise rows, 730
-   check-ins) and one with a week.
+   check-ins) and one with a week, every history ending yesterday ("now" is the real
+   hour, in Europe/Berlin, because the bot process in 4 reads the real clock; so the
+   week's weekday, and with it how much of the week the goal streak reads, is the run's).
 2. Times, through the real `db.progress` functions and `bot.core.progress.report`:
    the whole /progress read (bounded queries + the report), cold (no streak cache: the
    one-off full count) and warm (cache stored, as every later /progress), and the dose
@@ -11,16 +13,18 @@
    two-year user against the one-week user.
 3. Renders the 14- and 30-day charts (first render with the matplotlib import, then
    many), in a worker thread.
-4. Under load, end to end: the real bot against the emulator over HTTP, on a copy of that
-   database. One user presses routine buttons (Pause, Resume) and sends /help the whole
-   time; first while nothing else happens (idle), then while a crowd sends /progress at
-   the rate of 1,000 a minute (default 300 users within 18 s: charts come as fast as
+4. Under load, end to end: the real bot as deployed (`python -m bot`, its own process)
+   against the emulator in this process, over HTTP, on a copy of that database. One
+   user presses routine buttons (Pause, Resume) and sends /help the whole time; first
+   while nothing else happens (idle), then while a crowd sends /progress at the rate of
+   1,000 a minute (default 300 users within 18 s: charts come as fast as
    with 1,000 within 60 s, about as fast as one worker draws them, so it is busy the whole
    time either way; 60 s of it only grew the queue, and the p99 ratio is what is
    compared, so the run is a minute instead of three). Their reply times (p99) are
-   compared, with the chart rendered in one worker process (what the bot does) and, with
-   `--modes process,thread`, in worker threads for comparison (another minute; the
-   threads' last figures are quoted in the section otherwise).
+   compared, with the chart rendered in the bot's one worker process; also the CPU the
+   bot process and its chart worker spent per /progress, from /proc. (Charts drawn in
+   threads instead are no longer measured: the bot process has no switch for it; their
+   last figures are quoted in the section.)
 
 Prints a table and writes the "## Progress" section of docs/performance.md.
 `--quick` is for trial runs.
@@ -45,14 +49,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.harness import spawn, start_emulator
 from bench.machine import PERFORMANCE_MD, describe, write_section
-from bot.emulator import BotApiEmulator, ChatUser
+from bot.emulator import ChatUser
 from bot.emulator.server import Event
 
 SECTION = "Progress"
 ZONE = ZoneInfo("Europe/Berlin")
-# "Now" for the benchmark: a Wednesday noon, mid-week.
-NOW = datetime(2026, 6, 10, 12, 0, tzinfo=ZONE)
+# "Now" for the benchmark: the real hour, as the bot process under load (4) reads the real
+# clock and cannot be given a fake one; the histories end yesterday, whatever today is.
+NOW = datetime.now(ZONE).replace(minute=0, second=0, microsecond=0)
 ORDER = ["flexion", "cat_cow", "trunk_twist", "knee_rocks", "glute_bridge"]
 LONG_USER, WEEK_USER, BASE = 1, 2, 1_000
 
@@ -317,39 +323,30 @@ async def measure_charts(path: Path, renders: int) -> dict[str, list[float]]:
     return results
 
 
-TOKEN = "123456789:BENCH-token-for-the-emulator-00000"
 IDLE_SAMPLES = 300
 
 
 @dataclass
 class Load:
-    mode: str
     idle: list[float]  # interactive round trips with nothing else going on, ms
     busy: list[float]  # the same while the crowd asks for /progress, ms
     waits: list[float]  # each /progress: sent → its chart arrived, ms
     drained_s: float  # from the first /progress to the last chart
     loadavg: list[float]  # the machine's 1-min load average: before, after the crowd, at the end
+    cpu_ms: float  # the bot process's CPU per /progress while the crowd asked, ms
+    worker_cpu_ms: float  # its chart worker's, the same way
 
 
-async def measure_load(path: Path, users: int, spread: float, mode: str) -> Load:
+async def measure_load(path: Path, users: int, spread: float) -> Load:
     """See the module docstring (4). `path` is a seeded database the run may change."""
-    from bot.app import build_application, start_application, stop_application
-    from bot.config import Settings
-    from bot.core.clock import FakeClock
-    from bot.runtime.deps import deps_of
-
-    emulator = BotApiEmulator()
-    await emulator.start()
-    settings = Settings(
-        token=TOKEN,
-        api_url=emulator.url,
-        database_path=path,
-        log_level="WARNING",
-        reminder_sweep_seconds=3600,
+    emulator = await start_emulator()
+    # As deployed: `python -m bot` on the copy; no reminder sweep in the way.
+    bot = await spawn(
+        emulator,
+        path.parent / "crowd",
+        database=path,
+        env={"REMINDER_SWEEP_SECONDS": "3600", "LOG_LEVEL": "WARNING"},
     )
-    app = build_application(settings, clock=FakeClock(NOW))
-    await start_application(app)
-    deps_of(app).charts.mode = "thread" if mode == "thread" else "process"
     loop = asyncio.get_running_loop()
 
     chatter = ChatUser(emulator, user_id=42, first_name="Chatty")
@@ -416,6 +413,7 @@ async def measure_load(path: Path, users: int, spread: float, mode: str) -> Load
                     answered.setdefault(event.chat_id, event.at)
 
     began = loop.time()
+    cpu_before, worker_before = bot.cpu(), bot.children_cpu()
     crowd = asyncio.gather(
         *(ask(ChatUser(emulator, user_id=BASE + 1 + n)) for n in range(users)), collect()
     )
@@ -425,13 +423,15 @@ async def measure_load(path: Path, users: int, spread: float, mode: str) -> Load
         await asyncio.sleep(0.05)
     await crowd
     drained = loop.time() - began
+    cpu, worker_cpu = bot.cpu() - cpu_before, bot.children_cpu() - worker_before
     loads.append(os.getloadavg()[0])
     idle += await quiet(IDLE_SAMPLES // 2)
     loads.append(os.getloadavg()[0])
     waits = [answered[chat] - asked[chat] for chat in answered]
-    await stop_application(app)
+    await bot.stop()
     await emulator.stop()
-    return Load(mode, idle, busy, [w * 1000 for w in waits], drained, loads)
+    per = 1000 / max(1, users)
+    return Load(idle, busy, [w * 1000 for w in waits], drained, loads, cpu * per, worker_cpu * per)
 
 
 def _is_chart(event: Event) -> bool:
@@ -442,20 +442,20 @@ def _load_table(loads: list[Load], crowd: int, spread: float) -> str:
     head = (
         "| chart worker | idle p50 / p99 ms | busy p50 / p99 / max ms | busy replies "
         "| busy p99 ÷ idle p99 | chart waits p50 / p99 s | all charts out after "
-        "| load average |\n"
-        "|---|---|---|---|---|---|---|---|"
+        "| CPU per /progress: bot / chart worker ms | load average |\n"
+        "|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for load in loads:
         idle99 = _percentile(load.idle, 0.99)
         busy99 = _percentile(load.busy, 0.99)
-        worker = "one process (the bot's)" if load.mode == "process" else "threads (to_thread)"
         lines.append(
-            f"| {worker} | {statistics.median(load.idle):.0f} / {idle99:.0f} "
+            f"| one process (the bot's) | {statistics.median(load.idle):.0f} / {idle99:.0f} "
             f"| {statistics.median(load.busy):.0f} / {busy99:.0f} / {max(load.busy):.0f} "
             f"| {len(load.busy)} | {busy99 / idle99:.2f} "
             f"| {statistics.median(load.waits) / 1000:.1f} / "
             f"{_percentile(load.waits, 0.99) / 1000:.1f} | {load.drained_s:.0f} s "
+            f"| {load.cpu_ms:.0f} / {load.worker_cpu_ms:.0f} "
             f"| {' → '.join(f'{x:.1f}' for x in load.loadavg)} |"
         )
     return "\n".join(lines)
@@ -508,11 +508,6 @@ def main(argv: list[str] | None = None) -> int:
     # out after 22 s, waits p99 3.7 s), and the whole benchmark takes about a minute.
     parser.add_argument("--crowd", type=int, default=300, help="users asking /progress")
     parser.add_argument("--spread", type=float, default=18.0, help="seconds they ask within")
-    # Threads lost by 17.81× against 1.31× (2026-12-02): why the bot has a chart process,
-    # not a figure to watch in every run.
-    parser.add_argument(
-        "--modes", default="process", help="chart workers under load: process,thread for both"
-    )
     parser.add_argument("--quick", action="store_true", help="200 users, 50 reads, 10 charts")
     parser.add_argument("--no-write", action="store_true", help=f"do not touch {PERFORMANCE_MD}")
     parser.add_argument(
@@ -526,7 +521,6 @@ def main(argv: list[str] | None = None) -> int:
         args.background, args.repeat, args.renders = 200, 50, 10
         args.crowd, args.spread = min(args.crowd, 150), min(args.spread, 10.0)
     args.background = max(args.background, args.crowd + 1)  # the crowd are seeded users
-    modes = [m for m in args.modes.split(",") if m]
     rng = random.Random(12)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
@@ -540,12 +534,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(path, pristine)
         reads = asyncio.run(measure_reads(path, args.repeat))
         charts = asyncio.run(measure_charts(path, args.renders))
-        loads: list[Load] = []
-        for mode in modes:
-            copy = Path(folder) / f"load-{mode}.sqlite3"
-            shutil.copyfile(pristine, copy)
-            print(f"{args.crowd} users ask /progress within {args.spread:.0f} s ({mode})…")
-            loads.append(asyncio.run(measure_load(copy, args.crowd, args.spread, mode)))
+        print(f"{args.crowd} users ask /progress within {args.spread:.0f} s…")
+        loads = [asyncio.run(measure_load(pristine, args.crowd, args.spread))]
     load_after = os.getloadavg()[0]
     rows = []
     for name, values in {**reads, **charts}.items():
@@ -577,14 +567,19 @@ def main(argv: list[str] | None = None) -> int:
         "(`asyncio.to_thread`), 1280×800 PNG; the first render includes importing "
         "matplotlib, which start-up never does. Target: ≤ 300 ms for 30 days.\n\n"
         f"### {args.crowd:,} users asking /progress within {args.spread:.0f} s\n\n"
-        "The real bot against the emulator over HTTP, on a copy of the database above, clock "
-        'set to its "now". One more user keeps pressing routine buttons (Pause, Resume) and '
-        f'sending /help, one at a time with 50 ms between: "idle" is {IDLE_SAMPLES} of those with '
-        "nothing else going on (half before the crowd, half after, pooled), "
+        "The real bot as deployed, `python -m bot` in its own process, against the emulator "
+        "in the benchmark's process over HTTP, on a copy of the database above (seeded up to "
+        'the real "now", the clock the bot reads). One more user keeps pressing routine '
+        "buttons (Pause, Resume) and sending /help, one at a time with 50 ms between: "
+        f'"idle" is {IDLE_SAMPLES} of those with nothing else going on (half before the '
+        "crowd, half after, pooled), "
         '"busy" all of those while the crowd\'s /progress requests '
         "come in and their charts go out. Each chart is drawn in a task of its own "
         "(`bot.handlers.progress`): PTB handles updates one at a time, so an update never "
-        "waits for a chart. Target: busy p99 within 2× idle p99.\n\n"
+        "waits for a chart. Target: busy p99 within 2× idle p99. CPU per /progress is what "
+        "the bot process and its chart worker spent (user + system, from /proc) while the "
+        "crowd asked, divided by the crowd; the bot's includes the one user's replies "
+        "meanwhile.\n\n"
         f"{load_table}\n\n"
         '"Chart waits" is each crowd member\'s /progress until their chart arrived: the '
         "charts queue for the one chart worker, so the last ones wait as long as the "
@@ -592,8 +587,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.crowd:,} within {args.spread:.0f} s is the rate of "
         f"{args.crowd * 60 / args.spread:,.0f} a minute; the run before this shortening "
         "had 1,000 within 60 s: busy ÷ idle p99 1.31 with the process, 17.81 with the "
-        "charts drawn in threads instead (2026-12-02; `python -m bench.progress --modes "
-        "process,thread` measures both again). A load average above 2 means other "
+        "charts drawn in threads instead (2026-12-02, the bot then inside the benchmark's "
+        "process: the bot process has no switch to threads, so that comparison is not run "
+        "again). A load average above 2 means other "
         "work shared the 2 cores: it raises idle and busy times alike, which is why both "
         "phases are measured in the same run and compared as a ratio.\n"
     )
