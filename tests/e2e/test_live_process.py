@@ -15,7 +15,7 @@ from tests.e2e.live import start_live_bot
 async def test_the_live_bot_answers_over_http_and_stops_cleanly(
     emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path, media_cache, log_level="DEBUG")
+    process = await start_live_bot(emulator.url, tmp_path, media_cache, log_level="DEBUG")
     try:
         user = ChatUser(emulator)
         await user.send("/start")

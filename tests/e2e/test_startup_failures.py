@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,12 @@ import pytest
 from bot.__main__ import API_TRIES, TOKEN_REJECTED
 from bot.emulator import BotApiEmulator
 from tests.conftest import TEST_TOKEN
-
-REPO = Path(__file__).parents[2]
+from tests.e2e.live import start_live_bot
 
 
 async def run_bot(api_url: str, tmp_path: Path) -> tuple[int, str, str]:
     """Run `python -m bot` to its end (at DEBUG, the most it ever logs)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(REPO),
-            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": api_url,
-            "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
-            "LOG_LEVEL": "DEBUG",
-        },
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_live_bot(api_url, tmp_path, log_level="DEBUG")
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     except TimeoutError:

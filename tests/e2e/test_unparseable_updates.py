@@ -153,7 +153,7 @@ async def live_and_answering(emulator: BotApiEmulator, user_id: int = 1001) -> N
 async def test_the_live_bot_skips_an_unparseable_update_and_stops_promptly(
     emulator: BotApiEmulator, tmp_path: Path, media_cache: Path, sig: int
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path, media_cache)
+    process = await start_live_bot(emulator.url, tmp_path, media_cache)
     try:
         await live_and_answering(emulator)
         [bad] = await emulator.push_raw_updates(old_server_poll())
@@ -169,7 +169,7 @@ async def test_the_live_bot_skips_an_unparseable_update_and_stops_promptly(
 async def test_the_live_bot_stops_promptly_while_polling_waits_out_flood_control(
     emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path, media_cache)
+    process = await start_live_bot(emulator.url, tmp_path, media_cache)
     try:
         await live_and_answering(emulator)
         # The poll after this /help is told to wait 30 s (PTB's own wait cannot be
@@ -206,7 +206,7 @@ async def test_polling_backs_off_and_recovers_when_get_updates_fails(
 async def test_the_live_bot_stops_promptly_while_a_reply_waits_for_telegram(
     emulator: BotApiEmulator, tmp_path: Path, media_cache: Path
 ) -> None:
-    process = await start_live_bot(emulator, tmp_path, media_cache)
+    process = await start_live_bot(emulator.url, tmp_path, media_cache)
     try:
         await live_and_answering(emulator)
         emulator.answer_slowly(60)  # Telegram takes its time to confirm every send
