@@ -71,6 +71,8 @@ PAUSE_DAYS = (1, 3, 7)
 # Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
 # in the database, which is the queue that survives a restart).
 BATCH = 2000
+# Rows a sweep prepares between two of its queries (see `_sweep_batch`).
+SWEEP_SLICE = 500
 # A "sending" mark older than this, on a reminder no send of ours is working on, is left
 # over from a failed save: the sweep resolves it. One HTTP call takes seconds at most.
 STUCK_AFTER = timedelta(minutes=2)
@@ -314,23 +316,27 @@ class ReminderService(Generic[Q]):
             rows = await reminders.due(db, now, limit)
             # Rows already in the queue cost nothing more: no day bounds, no queries.
             fresh = [due for due in rows if due.reminder.user_id not in self.sender]
-            finished = await routines.finished_within(db, self._today_windows(fresh))
             moves: list[tuple[int, float, float | None, str]] = []
-            to_send: list[Due] = []
             queued = late = done = 0
-            for due in fresh:
-                move = self._check(due, now_dt, finished)
-                if move is not None:
-                    moves.append(move[0])
-                    late += move[1] == "late"
-                    done += move[1] == "done"
-                else:
-                    to_send.append(due)
-            weeks = await self._weeks(to_send)
-            for due in await self._with_last_pain(to_send):
-                week = weeks.get(due.reminder.user_id)
-                if self.sender.submit(due.reminder.user_id, self._attempt(replace(due, week=week))):
-                    queued += 1
+            # A slice at a time: each slice's pure work (zones, day bounds, checks) runs
+            # between its queries, so a reply waits for one slice, never for all 2,000.
+            for index in range(0, len(fresh), SWEEP_SLICE):
+                part = fresh[index : index + SWEEP_SLICE]
+                finished = await routines.finished_within(db, self._today_windows(part))
+                to_send: list[Due] = []
+                for due in part:
+                    move = self._check(due, now_dt, finished)
+                    if move is not None:
+                        moves.append(move[0])
+                        late += move[1] == "late"
+                        done += move[1] == "done"
+                    else:
+                        to_send.append(due)
+                weeks = await self._weeks(to_send)
+                for due in await self._with_last_pain(to_send):
+                    week = weeks.get(due.reminder.user_id)
+                    attempt = self._attempt(replace(due, week=week))
+                    queued += self.sender.submit(due.reminder.user_id, attempt)
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
             return SweepReport(len(rows), queued, late, done, self._more)
