@@ -8,7 +8,7 @@
    against the Bot API emulator and reports the start-up time and peak memory; then
    times one sweep at the busiest minute of the day, queueing and writing.
 3. Makes M reminders (default 10,000) due at one minute and runs `python -m bot` on the
-   database against the emulator with its flood limit on (30 messages/s), while three
+   database against the emulator with its flood limit on (30 messages/s), while
    users keep chatting; times their replies in the window before the burst and in as
    long a window into it, then stops the bot and checks every one of the M reminders:
    delivered once and marked sent, or still due (none lost, none sent twice).
@@ -314,14 +314,15 @@ async def child_startup(db_path: Path, minute_start: float) -> dict[str, Any]:
 WINDOW = 75.0  # seconds of replies measured before the burst is due, and as long after
 SETTLE_SECONDS = 8.0  # after start-up (the place index loads in a thread) before "idle"
 PAUSE = 0.5  # each interactive user waits this long between updates
+WALKERS = 4  # users walking through routines (the "button" replies)
 
 
 async def deliver_live(
     db_path: Path, ids: list[int], bot_root: Path | None = None
 ) -> dict[str, Any]:
     """The burst through `python -m bot`, as deployed (a 60 s sweep), against the emulator
-    here with its flood limit on. Three users talk to the bot throughout: /help, a
-    question, a routine's buttons. Replies are timed in two windows of `WINDOW` seconds,
+    here with its flood limit on. Users talk to the bot throughout: /help, a question,
+    routines' buttons. Replies are timed in two windows of `WINDOW` seconds,
     the one before the burst is due (idle) and the one after; then the bot is stopped as
     a service manager would (SIGINT: sends in flight finish) and every one of the burst's
     reminders must be either delivered once and marked sent in the database, or not
@@ -345,22 +346,30 @@ async def deliver_live(
     conn.close()
     env = {"PYTHONPATH": str(bot_root)} if bot_root else None
     bot = await spawn(emulator, db_path.parent, database=db_path, name="deliver", env=env)
+    # Several walkers: each spends most of a routine in its 20 s holds, whose own presses
+    # are not timed, so one walker alone makes a handful of timed presses a window.
+    walkers = [ChatUser(emulator, user_id=43 + n, first_name="Walker") for n in range(WALKERS)]
     kinds = {
-        "/help": (ChatUser(emulator, user_id=41, first_name="Helpy"), load.help_command),
-        "question": (ChatUser(emulator, user_id=42, first_name="Chatty"), load.ask),
-        "button": (ChatUser(emulator, user_id=43, first_name="Walker"), load.walk),
+        "/help": ([ChatUser(emulator, user_id=41, first_name="Helpy")], load.help_command),
+        "question": ([ChatUser(emulator, user_id=42, first_name="Chatty")], load.ask),
+        "button": (walkers, load.walk),
     }
-    await asyncio.gather(*(load.set_up(user) for user, _ in kinds.values()))
+    everyone = [user for users, _ in kinds.values() for user in users]
+    await asyncio.gather(*(load.set_up(user) for user in everyone))
     idle = {name: load.Tally(counting=True, pause=PAUSE) for name in kinds}
     burst = {name: load.Tally(counting=True, pause=PAUSE) for name in kinds}
     stop = False
 
-    async def talk(name: str) -> None:
-        user, scenario = kinds[name]
+    async def talk(name: str, user: ChatUser) -> None:
+        scenario = kinds[name][1]
         windows = _Windows(idle[name], burst[name], idle_from, due_at, burst_until)
         await scenario(user, windows, lambda: not stop)  # type: ignore[arg-type]
 
-    tasks = [asyncio.create_task(talk(name)) for name in kinds]
+    tasks = [
+        asyncio.create_task(talk(name, user))
+        for name, (users, _) in kinds.items()
+        for user in users
+    ]
     marks: dict[str, tuple[float, dict[str, int]]] = {}
 
     async def mark(name: str, at: float) -> None:
@@ -637,9 +646,10 @@ def main(argv: list[str] | None = None) -> int:
             "Delivery runs in `python -m bot` (its own process, as deployed: the 60 s sweep "
             "and the paced queue at 25 msg/s) against the Bot API emulator in the benchmark's "
             f"process with a 30 msg/s flood limit; all {deliver:,} reminders are due at one "
-            "whole minute. Three users talk to the bot throughout, each waiting "
-            f"{PAUSE:g} s between updates: /help, a question, a routine's buttons (a hold's "
-            "own press is not timed). Replies are timed in two windows of "
+            f"whole minute. {WALKERS + 2} users talk to the bot throughout, each waiting "
+            f"{PAUSE:g} s between updates: one sends /help, one a question, {WALKERS} walk "
+            "through routines pressing the buttons (a hold's own press is not timed). "
+            "Replies are timed in two windows of "
             f"{WINDOW:.0f} s: idle is the one just before the burst is due (from at least "
             f"{SETTLE_SECONDS:.0f} s after start-up), the burst's is its first {WINDOW:.0f} s "
             "(the sweep, steady sending at the paced rate, the queue's refill from the "
