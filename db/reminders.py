@@ -7,7 +7,7 @@ transaction, so a user's change and the sweep's sent-mark never overwrite each o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from db.connection import Database, Row, Transaction
@@ -91,30 +91,36 @@ async def get(db: Database, user_id: int) -> tuple[str | None, Reminder | None]:
     return row["timezone"], (_reminder(row) if row["local_time"] is not None else None)
 
 
-async def _write(tx: Transaction, reminder: Reminder, now: float) -> None:
-    await tx.execute(
-        "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "
-        "snoozed, last_date, sending_at, message_id, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (user_id) DO UPDATE SET local_time = excluded.local_time, "
-        "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
-        "next_due = excluded.next_due, snoozed = excluded.snoozed, "
-        "last_date = excluded.last_date, sending_at = excluded.sending_at, "
-        "message_id = excluded.message_id, blocked_at = NULL, "
-        "updated_at = excluded.updated_at",
-        (
-            reminder.user_id,
-            reminder.local_time,
-            int(reminder.weekdays_only),
-            reminder.paused_until,
-            reminder.next_due,
-            int(reminder.snoozed),
-            reminder.last_date,
-            reminder.sending_at,
-            reminder.message_id,
-            now,
-        ),
+_UPSERT = (
+    "INSERT INTO reminders (user_id, local_time, weekdays_only, paused_until, next_due, "
+    "snoozed, last_date, sending_at, message_id, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET local_time = excluded.local_time, "
+    "weekdays_only = excluded.weekdays_only, paused_until = excluded.paused_until, "
+    "next_due = excluded.next_due, snoozed = excluded.snoozed, "
+    "last_date = excluded.last_date, sending_at = excluded.sending_at, "
+    "message_id = excluded.message_id, blocked_at = NULL, "
+    "updated_at = excluded.updated_at"
+)
+
+
+def _params(reminder: Reminder, now: float) -> tuple[object, ...]:
+    return (
+        reminder.user_id,
+        reminder.local_time,
+        int(reminder.weekdays_only),
+        reminder.paused_until,
+        reminder.next_due,
+        int(reminder.snoozed),
+        reminder.last_date,
+        reminder.sending_at,
+        reminder.message_id,
+        now,
     )
+
+
+async def _write(tx: Transaction, reminder: Reminder, now: float) -> None:
+    await tx.execute(_UPSERT, _params(reminder, now))
 
 
 Change = Callable[[str | None, Reminder | None], Reminder | None]
@@ -156,6 +162,45 @@ async def modify(
         return stored_zone, new
 
 
+# Users per `IN (…)` list: well under SQLite's and asyncpg's parameter limits.
+_CHUNK = 500
+
+
+async def modify_many(db: Database, changes: Mapping[int, Change], now: float) -> int:
+    """`modify` (without a zone to set) for many users in one transaction: one locked
+    read of all their rows, each user's pure change, one executemany. Users with no
+    reminder row are left alone (their change would see None). Returns rows written."""
+    if not changes:
+        return 0
+    users = sorted(changes)  # one lock order for every caller (PostgreSQL)
+    async with db.transaction() as tx:
+        rows: list[Row] = []
+        for index in range(0, len(users), _CHUNK):
+            chunk = users[index : index + _CHUNK]
+            placeholders = ", ".join("?" for _ in chunk)
+            rows += await tx.fetchall(
+                f"SELECT u.timezone, {_COLUMNS} FROM users u "
+                f"JOIN reminders r ON r.user_id = u.user_id WHERE u.user_id IN ({placeholders}) "
+                "ORDER BY u.user_id FOR UPDATE",
+                chunk,
+            )
+        writes: list[tuple[object, ...]] = []
+        for row in rows:
+            current = _reminder(row)
+            new = changes[current.user_id](row["timezone"], current)
+            if new is None:
+                continue
+            new = replace(new, sending_at=None)  # as in `modify`: any change clears it
+            if new == current:
+                continue
+            if new.user_id != current.user_id:
+                raise ValueError("a change must keep the user id")
+            writes.append(_params(new, now))
+        if writes:
+            await tx.executemany(_UPSERT, writes)
+    return len(writes)
+
+
 async def due(db: Database, now: float, limit: int) -> list[Due]:
     """Reminders due at `now` that no send is working on, oldest first (index walk)."""
     rows = await db.fetchall(
@@ -183,14 +228,29 @@ async def interrupted(db: Database, claimed_before: float | None = None) -> list
     return [_due(row) for row in rows]
 
 
-async def claim(db: Database, user_id: int, expected_due: float, now: float) -> bool:
+async def claim(
+    db: Database,
+    user_id: int,
+    expected_due: float,
+    now: float,
+    unless_finished: tuple[float, float] | None = None,
+) -> bool:
     """Mark "sending" before the HTTP call, only if the reminder is still due exactly as
-    the sweep saw it (the user may have changed or turned it off meanwhile)."""
-    changed = await db.execute(
+    the sweep saw it (the user may have changed or turned it off meanwhile) and, given
+    `unless_finished` = [start, end), the user finished no routine in it: the "done
+    today?" check and the claim in one statement (one round trip per send)."""
+    sql = (
         "UPDATE reminders SET sending_at = ? "
-        "WHERE user_id = ? AND next_due = ? AND sending_at IS NULL",
-        (now, user_id, expected_due),
+        "WHERE user_id = ? AND next_due = ? AND sending_at IS NULL"
     )
+    params: tuple[object, ...] = (now, user_id, expected_due)
+    if unless_finished is not None:
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM routine_runs WHERE user_id = ? "
+            "AND status = 'finished' AND ended_at >= ? AND ended_at < ?)"
+        )
+        params += (user_id, *unless_finished)
+    changed = await db.execute(sql, params)
     return changed == 1
 
 

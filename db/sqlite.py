@@ -16,6 +16,13 @@ one hop to that thread and back, so each operation takes as few hops as it can:
 An asyncio lock gives the shared connection to one caller at a time, so a handler never
 sees another's uncommitted transaction.
 
+WAL checkpoints (copying the log back into the main file, and its fsync) run in a
+thread of their own on a second connection (`_Checkpointer`), not inside whichever
+commit pushes the log past SQLite's 1,000-page default: that one commit used to pay
+~90 ms of disk writes (the busiest-minute sweep, issue 14). The bot's connection keeps
+an automatic checkpoint only as a cap, at `WAL_CAP_PAGES`, should the thread fall
+behind. /forget's TRUNCATE checkpoint still runs on the bot's connection.
+
 Start-up reads the header and schema before writing anything (a corrupt file is
 reported and never written to), then proves it can write, so a read-only file is one
 clear line at start-up instead of every later write failing. Errors name the real
@@ -27,8 +34,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
@@ -51,6 +61,15 @@ _CORRUPT, _NOTADB = 11, 26
 _READONLY, _IOERR, _FULL, _CANTOPEN, _BUSY, _LOCKED = 8, 10, 13, 14, 5, 6
 _LOW_DISK = 256 * 1024  # below this much free space, an I/O error is a full disk
 
+log = logging.getLogger(__name__)
+
+# Seconds between the checkpoint thread's passes: a pass with nothing new in the log
+# reads the shared-memory index and does no I/O.
+CHECKPOINT_EVERY = 1.0
+# The bot's connection checkpoints by itself once the log holds this many pages (some
+# 16 MB at 4 KiB pages): the log cannot grow without bound even if the thread stops.
+WAL_CAP_PAGES = 4000
+
 
 def explain(exc: aiosqlite.Error, path: Path) -> str:
     """One line naming what is wrong with the database at `path`, and what to do."""
@@ -71,10 +90,7 @@ def explain(exc: aiosqlite.Error, path: Path) -> str:
                 "writable for this user."
             )
         if path.exists() and not os.access(path, os.W_OK):
-            return (
-                f"The database file {path} is read-only ({exc}): make it writable for "
-                "this user."
-            )
+            return f"The database file {path} is read-only ({exc}): make it writable for this user."
     if code == _READONLY:
         return (
             f"The database {path} cannot be written ({exc}): make the file and its folder "
@@ -144,6 +160,47 @@ class _SQLiteTransaction:
         return await self._db._fetchall(sqlite_query(sql), params)
 
 
+class _Checkpointer:
+    """PASSIVE checkpoints every `every` seconds from a connection and thread of their
+    own. PASSIVE never waits for readers or writers (the bot's connection goes on
+    committing meanwhile; sqlite3 releases the GIL while it works) and copies what it
+    can; the next writer then starts the log over from its beginning, so it stays small.
+    Errors are logged, never raised: the cap above still bounds the log."""
+
+    def __init__(self, path: Path, every: float) -> None:
+        self._path = path
+        self._every = every
+        self._stop = threading.Event()
+        # Held around each pass: a TRUNCATE checkpoint cannot run while another
+        # connection checkpoints (SQLite answers "busy" at once, without waiting).
+        self.lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            log.warning("WAL checkpoint thread could not open %s: %s", self._path, exc)
+            return
+        try:
+            while not self._stop.wait(self._every):
+                try:
+                    with self.lock:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # a full disk for a moment: try next time
+                    log.warning("WAL checkpoint of %s failed: %s", self._path, exc)
+        finally:
+            conn.close()
+
+
 class SQLiteDatabase(Database):
     """One shared aiosqlite connection. Writes and reads take a lock so that two
     handlers' transactions never interleave on it (SQLite has one transaction per
@@ -151,14 +208,14 @@ class SQLiteDatabase(Database):
 
     engine = "sqlite"
 
-    def __init__(
-        self, conn: aiosqlite.Connection, cursor: aiosqlite.Cursor, path: Path
-    ) -> None:
+    def __init__(self, conn: aiosqlite.Connection, cursor: aiosqlite.Cursor, path: Path) -> None:
         self._conn = conn
         self._cursor = cursor  # for statements whose rowcount we return
         self.path = path
         self._lock = asyncio.Lock()
         self._closed = False
+        self._checkpointer = _Checkpointer(path, CHECKPOINT_EVERY)
+        self._checkpointer.start()
 
     @property
     def label(self) -> str:
@@ -204,6 +261,9 @@ class SQLiteDatabase(Database):
         if self._closed:
             return
         self._closed = True
+        # First the checkpoint thread's connection, so the bot's is the last to close:
+        # SQLite then checkpoints the whole log and removes it.
+        await asyncio.to_thread(self._checkpointer.stop)
         try:
             await self._cursor.close()
         finally:
@@ -287,8 +347,16 @@ class SQLiteDatabase(Database):
         # secure_delete (set at open) zeroes deleted rows in the pages; the checkpoint
         # copies those pages into the main file and truncates the WAL, which still held
         # the rows as they were before.
+        # The checkpoint thread waits meanwhile: a pass of its own would make this one
+        # answer "busy" and leave the log as it was.
         async with self._lock:
-            await self._fetchall("PRAGMA wal_checkpoint(TRUNCATE)", ())
+            await asyncio.to_thread(self._checkpointer.lock.acquire)
+            try:
+                rows = await self._fetchall("PRAGMA wal_checkpoint(TRUNCATE)", ())
+            finally:
+                self._checkpointer.lock.release()
+        if rows and rows[0][0]:  # a reader held on for the whole busy timeout
+            log.error("%s: the write-ahead log could not be truncated after a deletion", self.path)
 
     @contextlib.asynccontextmanager
     async def advisory_lock(self, name: str) -> AsyncIterator[bool]:
@@ -321,6 +389,8 @@ async def _prepare(conn: aiosqlite.Connection, path: Path) -> None:
     await conn.execute_fetchall("PRAGMA busy_timeout = 5000")
     # Deleted rows are overwritten with zeros, so /forget leaves no bytes behind.
     await conn.execute_fetchall("PRAGMA secure_delete = ON")
+    # Checkpoints are the `_Checkpointer` thread's; this is only the cap.
+    await conn.execute_fetchall(f"PRAGMA wal_autocheckpoint = {WAL_CAP_PAGES:d}")
     version = await _migrate(conn)
     # A read-only file opens and reads fine, then fails every write: find out now.
     await _in_transaction(conn, [f"PRAGMA user_version = {version:d}"])

@@ -11,6 +11,11 @@ Exactly once per user and scheduled day:
   is still due as the sweep saw it. After Telegram accepted the message, one transaction
   stores the sent-mark (`last_date`), computes and stores the next due instant, and
   clears the claim.
+- Sent-marks are saved in batches (`MARK_DELAY`): the marks of the sends of the next
+  0.1 s go into one transaction, so a burst at 25 messages/s is a few writes a second
+  on the connection replies also use, not one transaction per message. Each send waits
+  for its batch, so nothing about the claim changes: until the batch commits, the claim
+  stands, and a crash counts it as sent, which it was.
 - A send that surely did not reach Telegram (429, no connection) releases the claim: the
   reminder stays due and is retried until it is really sent. A send that may have reached
   it (a read timeout, a connection dropped after the request was written, a 5xx) comes
@@ -35,6 +40,7 @@ skipped and advanced, so nobody gets a 3 a.m. reminder after an outage.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -65,6 +71,8 @@ PAUSE_DAYS = (1, 3, 7)
 # Rows read per sweep; also the most reminders waiting in memory at once (the rest wait
 # in the database, which is the queue that survives a restart).
 BATCH = 2000
+# Rows a sweep prepares between two of its queries (see `_sweep_batch`).
+SWEEP_SLICE = 500
 # A "sending" mark older than this, on a reminder no send of ours is working on, is left
 # over from a failed save: the sweep resolves it. One HTTP call takes seconds at most.
 STUCK_AFTER = timedelta(minutes=2)
@@ -72,6 +80,9 @@ STUCK_AFTER = timedelta(minutes=2)
 # With SQLite's 5 s busy timeout per try this outlasts a write lock held for ~40 s.
 MARK_TRIES = 6
 MARK_BACKOFF_SECONDS = 0.5
+# How long a sent-mark waits for others to share its transaction. Short: each send waits
+# for its mark, and the queue's 8 workers must keep up with 25 sends a second.
+MARK_DELAY = 0.1
 
 
 # -- pure helpers (no I/O) ------------------------------------------------------------------
@@ -201,6 +212,10 @@ class ReminderService(Generic[Q]):
         self._refill_task: asyncio.Task[None] | None = None
         self.mark_tries = MARK_TRIES
         self.mark_backoff = MARK_BACKOFF_SECONDS
+        self.mark_delay = MARK_DELAY
+        # Sent-marks waiting for their batch: (due, claimed at, message id, saved).
+        self._marks: list[tuple[Due, float, int | None, asyncio.Future[None]]] = []
+        self._marks_task: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -213,6 +228,8 @@ class ReminderService(Generic[Q]):
         await self.sender.stop()
         if self._refill_task is not None:
             self._refill_task.cancel()
+        if self._marks_task is not None:  # the last sends' marks: saved, not dropped
+            await self._marks_task
 
     async def sweep_logged(self) -> None:
         """A sweep whose failure is logged, not raised: one bad sweep must not stop the
@@ -234,7 +251,7 @@ class ReminderService(Generic[Q]):
     async def recover_interrupted(self) -> int:
         """Claims left by a crash mid-send count as sent (see the module docstring)."""
         db, now = self.db, self._now()
-        count = 0
+        marks: list[tuple[Due, float, int | None]] = []
         for due in await reminders.interrupted(db):
             claimed_at = due.reminder.sending_at
             assert claimed_at is not None
@@ -242,9 +259,9 @@ class ReminderService(Generic[Q]):
                 "reminder for user %s was mid-send at a crash; counted as sent",
                 due.reminder.user_id,
             )
-            await self._mark_sent(due, claimed_at, now)
-            count += 1
-        return count
+            marks.append((due, claimed_at, None))
+        await self._mark_sent(marks, now)
+        return len(marks)
 
     async def recover_stuck(self) -> int:
         """While running: a claim older than `STUCK_AFTER` that no send of ours is working
@@ -252,7 +269,7 @@ class ReminderService(Generic[Q]):
         message is unknown, so it counts as sent, as after a crash."""
         now = self._now()
         before = (now - STUCK_AFTER).timestamp()
-        count = 0
+        marks: list[tuple[Due, float, int | None]] = []
         for due in await reminders.interrupted(self.db, claimed_before=before):
             if due.reminder.user_id in self.sender:
                 continue  # still being sent or saved by this process
@@ -262,9 +279,9 @@ class ReminderService(Generic[Q]):
                 "reminder for user %s was left marked as sending; counted as sent",
                 due.reminder.user_id,
             )
-            await self._mark_sent(due, claimed_at, now)
-            count += 1
-        return count
+            marks.append((due, claimed_at, None))
+        await self._mark_sent(marks, now)
+        return len(marks)
 
     async def sweep(self) -> SweepReport:
         """Queue what is due now; skip (and advance) what is too late or already done.
@@ -299,23 +316,27 @@ class ReminderService(Generic[Q]):
             rows = await reminders.due(db, now, limit)
             # Rows already in the queue cost nothing more: no day bounds, no queries.
             fresh = [due for due in rows if due.reminder.user_id not in self.sender]
-            finished = await routines.finished_within(db, self._today_windows(fresh))
             moves: list[tuple[int, float, float | None, str]] = []
-            to_send: list[Due] = []
             queued = late = done = 0
-            for due in fresh:
-                move = self._check(due, now_dt, finished)
-                if move is not None:
-                    moves.append(move[0])
-                    late += move[1] == "late"
-                    done += move[1] == "done"
-                else:
-                    to_send.append(due)
-            weeks = await self._weeks(to_send)
-            for due in await self._with_last_pain(to_send):
-                week = weeks.get(due.reminder.user_id)
-                if self.sender.submit(due.reminder.user_id, self._attempt(replace(due, week=week))):
-                    queued += 1
+            # A slice at a time: each slice's pure work (zones, day bounds, checks) runs
+            # between its queries, so a reply waits for one slice, never for all 2,000.
+            for index in range(0, len(fresh), SWEEP_SLICE):
+                part = fresh[index : index + SWEEP_SLICE]
+                finished = await routines.finished_within(db, self._today_windows(part))
+                to_send: list[Due] = []
+                for due in part:
+                    move = self._check(due, now_dt, finished)
+                    if move is not None:
+                        moves.append(move[0])
+                        late += move[1] == "late"
+                        done += move[1] == "done"
+                    else:
+                        to_send.append(due)
+                weeks = await self._weeks(to_send)
+                for due in await self._with_last_pain(to_send):
+                    week = weeks.get(due.reminder.user_id)
+                    attempt = self._attempt(replace(due, week=week))
+                    queued += self.sender.submit(due.reminder.user_id, attempt)
             await reminders.advance_many(db, moves, now)
             self._more = len(rows) >= limit
             return SweepReport(len(rows), queued, late, done, self._more)
@@ -350,6 +371,7 @@ class ReminderService(Generic[Q]):
             count = week_count(done, day, goals[uid])
             weeks[uid] = (count.done, count.goal)
         return weeks
+
     async def _with_last_pain(self, rows: list[Due]) -> list[Due]:
         """Each reminder about to go out, with yesterday's pain scores when that day's
         last routine ended with "stop for today" (the reminder then says so)."""
@@ -407,16 +429,24 @@ class ReminderService(Generic[Q]):
         db = self.db
         assert due.reminder.next_due is not None
         now_dt = self._now()
-        # The queue may have waited (a flood pause, a backlog): check again.
-        finished = await routines.finished_within(db, self._today_windows([due]))
-        move = self._check(due, now_dt, finished)
+        user_id = due.reminder.user_id
+        # The queue may have waited (a flood pause, a backlog): check again. Whether the
+        # routine was done today meanwhile is checked by the claim itself.
+        move = self._check(due, now_dt, set())
         if move is not None:
             await reminders.advance_many(db, [move[0]], now_dt.timestamp())
             return
         claimed_at = now_dt.timestamp()
-        if not await reminders.claim(db, due.reminder.user_id, due.reminder.next_due, claimed_at):
-            return  # changed, turned off or deleted since the sweep read it
-        user_id = due.reminder.user_id
+        windows = self._today_windows([due])
+        if not await reminders.claim(
+            db, user_id, due.reminder.next_due, claimed_at, windows.get(user_id)
+        ):
+            # Changed, turned off or deleted since the sweep read it, or done today.
+            finished = await routines.finished_within(db, windows)
+            move = self._check(due, now_dt, finished)
+            if move is not None:  # done today: move on (a changed row is left alone)
+                await reminders.advance_many(db, [move[0]], now_dt.timestamp())
+            return
         try:
             result = await self._deliver_message(due, now_dt)
         except asyncio.CancelledError:
@@ -438,13 +468,36 @@ class ReminderService(Generic[Q]):
         if delivery.outcome is SendOutcome.UNKNOWN:
             log.warning("reminder for user %s may have reached Telegram; counted as sent", user_id)
         # Sent, maybe sent, or refused as malformed: the day is handled (never loop on it).
-        await self._saved(
-            "sent-mark",
-            user_id,
-            lambda: self._mark_sent(due, claimed_at, self._now(), delivery.message_id),
-        )
+        await self._batched_mark(due, claimed_at, delivery.message_id)
 
-    async def _saved(self, what: str, user_id: int, save: Callable[[], Awaitable[object]]) -> None:
+    async def _batched_mark(self, due: Due, claimed_at: float, message_id: int | None) -> None:
+        """Save this send's sent-mark with those of the sends of the next `mark_delay`
+        seconds, in one transaction; return once it is saved (or given up on: the claim
+        then stays for `recover_stuck`). The send's key stays in the queue meanwhile, so
+        `recover_stuck` never takes a mark that is on its way."""
+        saved: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((due, claimed_at, message_id, saved))
+        if self._marks_task is None or self._marks_task.done():
+            self._marks_task = asyncio.create_task(self._save_marks(), name="reminder-marks")
+        # Shielded: a send cancelled while it waits leaves its mark to the batch.
+        await asyncio.shield(saved)
+
+    async def _save_marks(self) -> None:
+        while self._marks:
+            await asyncio.sleep(self.mark_delay)
+            batch, self._marks = self._marks, []
+            try:
+                marks = [(due, claimed_at, message_id) for due, claimed_at, message_id, _ in batch]
+                users = ", ".join(str(due.reminder.user_id) for due, _, _ in marks)
+                await self._saved("sent-mark", users, functools.partial(self._mark_sent, marks))
+            finally:
+                for *_, saved in batch:
+                    if not saved.done():
+                        saved.set_result(None)
+
+    async def _saved(
+        self, what: str, user_id: int | str, save: Callable[[], Awaitable[object]]
+    ) -> None:
         """Run a save that must follow a send, retrying a failure (a write lock held by
         another process, a full disk for a moment) with backoff. Never raises: after the
         last try the claim stays and `recover_stuck` resolves it."""
@@ -475,10 +528,19 @@ class ReminderService(Generic[Q]):
                 await asyncio.sleep(delay)
 
     async def _mark_sent(
-        self, due: Due, claimed_at: float, now: datetime, message_id: int | None = None
+        self, marks: list[tuple[Due, float, int | None]], now: datetime | None = None
     ) -> None:
-        """Sent-mark and next due instant in one transaction, from the row as it is now
-        (the user may have changed the time while the message was on its way)."""
+        """Sent-marks and next due instants of (due, claimed at, message id), in one
+        transaction, each from the row as it is now (the user may have changed the time
+        while the message was on its way)."""
+        now = now or self._now()
+        changes: dict[int, reminders.Change] = {}
+        for due, _claimed_at, message_id in marks:
+            changes[due.reminder.user_id] = self._sent_change(due, now, message_id)
+        await reminders.modify_many(self.db, changes, now.timestamp())
+
+    @staticmethod
+    def _sent_change(due: Due, now: datetime, message_id: int | None) -> reminders.Change:
         zone_name = due.zone or "UTC"
         zone = zone_info(zone_name if is_valid_zone(zone_name) else "UTC")
         day = occurrence_date(due.reminder, zone).isoformat()
@@ -498,7 +560,7 @@ class ReminderService(Generic[Q]):
             tz = zone_info(stored_zone) if stored_zone and is_valid_zone(stored_zone) else zone
             return _rescheduled(handled, tz, now)
 
-        await reminders.modify(self.db, due.reminder.user_id, change, now.timestamp())
+        return change
 
     # -- what users do ----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from db import reminders, users
+from db import reminders, routines, users
 from db.connection import Database
 from db.reminders import Reminder
 from tests.pg import both_engines
@@ -71,3 +71,42 @@ async def test_forgetting_a_user_deletes_their_reminder(db: Database) -> None:
     assert await reminders.due(db, 1e12, 10) == []
     row = await db.fetchone("SELECT COUNT(*) AS n FROM reminders")
     assert row is not None and row["n"] == 0
+
+
+async def test_a_claim_can_also_require_no_routine_finished_in_a_window(db: Database) -> None:
+    await reminders.modify(db, 1, set_0730, 0.0, zone="Europe/Berlin")
+    run = await routines.create(db, 1, 1, 40.0)
+    await db.execute(
+        "UPDATE routine_runs SET status = 'finished', ended_at = 50.0 WHERE id = ?",
+        (run["id"],),
+    )
+    assert not await reminders.claim(db, 1, 100.0, 5.0, unless_finished=(0.0, 86.0))
+    assert await reminders.due(db, 100.0, 10) != []  # not claimed: still due
+    assert await reminders.claim(db, 1, 100.0, 5.0, unless_finished=(60.0, 86.0))
+
+
+async def test_modify_many_changes_each_row_from_what_it_is_now_in_one_go(db: Database) -> None:
+    await users.upsert(db, 2, 2, "Sam", 0.0)
+    await users.upsert(db, 3, 3, "Kim", 0.0)  # no reminder: left alone
+    await reminders.modify(db, 1, set_0730, 0.0, zone="Europe/Berlin")
+    at_0800 = Reminder(user_id=2, local_time="08:00", next_due=100.0)
+    await reminders.modify(db, 2, lambda zone, current: at_0800, 0.0, zone="Asia/Tokyo")
+    assert await reminders.claim(db, 1, 100.0, 5.0)
+    seen: dict[int, tuple[str | None, Reminder | None]] = {}
+
+    def sent(zone: str | None, current: Reminder | None) -> Reminder | None:
+        assert current is not None
+        seen[current.user_id] = (zone, current)
+        return replace(current, next_due=200.0, last_date="2024-06-03")
+
+    def unchanged(zone: str | None, current: Reminder | None) -> Reminder | None:
+        return current
+
+    assert await reminders.modify_many(db, {1: sent, 2: unchanged, 3: sent}, 1.0) == 1
+    assert seen[1][0] == "Europe/Berlin" and seen[1][1] is not None
+    assert seen[1][1].sending_at == 5.0 and 3 not in seen
+    _, first = await reminders.get(db, 1)
+    assert first == replace(set_0730(None, None), next_due=200.0, last_date="2024-06-03")
+    _, second = await reminders.get(db, 2)
+    assert second is not None and second.next_due == 100.0
+    assert await reminders.modify_many(db, {}, 1.0) == 0
