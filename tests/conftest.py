@@ -153,6 +153,15 @@ async def cleared_routine(user: ChatUser, pain: int = 5) -> None:
     await begin_routine(user, pain)
 
 
+async def start_first_hold(user: ChatUser) -> StoredMessage:
+    """On the back flexion stretch's card: show all its steps, then start its 20 s hold.
+    Returns the countdown message."""
+    await user.press("Show all steps")
+    await user.expect_edit("20–30 seconds")
+    await user.press("Start the 20 s hold")
+    return await user.expect_message("Hold for 20 seconds")
+
+
 async def next_step(user: ChatUser, number: int) -> StoredMessage:
     """Press Next and wait for the card to show step `number`."""
     await user.press("Next")

@@ -12,7 +12,7 @@ from bot.core.clock import FakeClock
 from bot.core.routine import Status
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.runtime.deps import BotApp, deps_of
-from tests.conftest import BotStarter, cleared_routine
+from tests.conftest import BotStarter, cleared_routine, start_first_hold
 
 # Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin; Tuesday 07:30 in Berlin is 05:30 UTC.
 MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
@@ -142,10 +142,7 @@ async def test_blocking_the_bot_during_a_hold_pauses_the_routine_and_sends_no_re
 ) -> None:
     app = await start_bot(speed=4.0)  # the 20 s hold lasts 5 s
     await cleared_routine(user)
-    await user.press("Show all steps")
-    await user.expect_edit("20–30 seconds")
-    await user.press("Start the 20 s hold")
-    await user.expect_message("Hold for 20 seconds")
+    await start_first_hold(user)
     await user.block_bot()
     await handled_so_far(bystander)
     state = await deps_of(app).routines.load_open(user.user_id)

@@ -17,7 +17,7 @@ from bot.emulator.process import BotProcess
 from bot.emulator.server import ApiError
 from bot.services.routine import RoutineService
 from db.connection import Database
-from tests.conftest import TEST_TOKEN, cleared_routine
+from tests.conftest import TEST_TOKEN, cleared_routine, start_first_hold
 
 # Each test starts the bot process twice (a few seconds each).
 pytestmark = pytest.mark.slow
@@ -64,10 +64,7 @@ def kill_when(
 
 async def start_hold(user: ChatUser) -> None:
     await cleared_routine(user)
-    await user.press("Show all steps")
-    await user.expect_edit()
-    await user.press("Start the 20 s hold")
-    await user.expect_message("Hold for 20 seconds")
+    await start_first_hold(user)
 
 
 def releases(user: ChatUser) -> int:

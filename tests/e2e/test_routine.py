@@ -12,7 +12,7 @@ import pytest
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.runtime.deps import BotApp, deps_of
 from db import routines
-from tests.conftest import BotStarter, cleared_routine, next_step, skip_to
+from tests.conftest import BotStarter, cleared_routine, next_step, skip_to, start_first_hold
 from tests.pg import both_engines, only_sqlite
 
 
@@ -231,10 +231,7 @@ async def test_a_hold_running_across_a_restart_still_gets_its_release(
 
     app = await start_bot(speed=4.0)  # the 20 s hold lasts 5 s
     await cleared_routine(user)
-    await user.press("Show all steps")
-    await user.expect_edit()
-    await user.press("Start the 20 s hold")
-    await user.expect_message("Hold for 20 seconds")
+    await start_first_hold(user)
     await stop_application(app)
     await start_bot(speed=4.0)
     await user.expect_message("Release now", timeout=8)
@@ -248,10 +245,7 @@ async def test_a_hold_that_ended_while_the_bot_was_down_is_not_announced_late(
 
     app = await start_bot()
     await cleared_routine(user)
-    await user.press("Show all steps")
-    await user.expect_edit()
-    await user.press("Start the 20 s hold")
-    countdown = await user.expect_message("Hold for 20 seconds")
+    countdown = await start_first_hold(user)
     await stop_application(app)
     await asyncio.sleep(1.5)  # the 1 s hold ends while the bot is down
     await start_bot()

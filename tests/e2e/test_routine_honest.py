@@ -11,7 +11,14 @@ import pytest
 from bot.core.clock import FakeClock
 from bot.emulator import ChatUser
 from bot.runtime.deps import BotApp, deps_of
-from tests.conftest import BotStarter, begin_routine, clear_safety, cleared_routine, skip_to
+from tests.conftest import (
+    BotStarter,
+    begin_routine,
+    clear_safety,
+    cleared_routine,
+    skip_to,
+    start_first_hold,
+)
 
 NOON = datetime(2024, 6, 3, 12, 0, tzinfo=UTC)
 
@@ -169,10 +176,7 @@ async def test_stop_during_a_hold_asks_without_the_countdown_hiding_the_question
 ) -> None:
     app = await start_bot(speed=2.0)  # the 20 s hold lasts 10 s
     await cleared_routine(user)
-    await user.press("Show all steps")
-    await user.expect_edit("20–30 seconds")
-    await user.press("Start the 20 s hold")
-    await user.expect_message("Hold for 20 seconds")
+    await start_first_hold(user)
     await user.press("Stop routine")
     question = await user.expect_edit("Stop the routine?")
     await user.press("Stop", question)
@@ -185,10 +189,7 @@ async def test_while_stop_is_asked_the_hold_still_ends_on_time(
     bot: BotApp, user: ChatUser
 ) -> None:
     await cleared_routine(user)  # speed 20: the 20 s hold lasts 1 s, a tick at 0.5 s
-    await user.press("Show all steps")
-    await user.expect_edit("20–30 seconds")
-    await user.press("Start the 20 s hold")
-    await user.expect_message("Hold for 20 seconds")
+    await start_first_hold(user)
     await user.press("Stop routine")
     await user.expect_edit("Stop the routine?")
     asked = user.cursor
