@@ -350,7 +350,10 @@ class SQLiteDatabase(Database):
         # The checkpoint thread waits meanwhile: a pass of its own would make this one
         # answer "busy" and leave the log as it was.
         async with self._lock:
-            await asyncio.to_thread(self._checkpointer.lock.acquire)
+            # A thread's lock, polled rather than acquired in a worker thread: a cancel
+            # while waiting then never leaves it taken (a pass holds it for milliseconds).
+            while not self._checkpointer.lock.acquire(blocking=False):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
             try:
                 rows = await self._fetchall("PRAGMA wal_checkpoint(TRUNCATE)", ())
             finally:
