@@ -13,12 +13,16 @@ from bot.core.routine import Status
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import BotStarter, cleared_routine, start_first_hold
+from tests.e2e.reminder_steps import (
+    MONDAY_0800_BERLIN,
+    REMINDER_TEXT,
+    set_berlin_0730,
+    sweep_at,
+)
 
-# Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin; Tuesday 07:30 in Berlin is 05:30 UTC.
-MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
+# Tuesday 07:30 in Berlin is 05:30 UTC.
 TUESDAY_0730_BERLIN = datetime(2024, 6, 4, 5, 30, tzinfo=UTC)
 WEDNESDAY_0730_BERLIN = datetime(2024, 6, 5, 5, 30, tzinfo=UTC)
-REMINDER_TEXT = "time for your back routine"
 
 
 @pytest.fixture
@@ -41,26 +45,6 @@ async def handled_so_far(bystander: ChatUser) -> None:
     sent before it was handled (a blocked user gets no reply to wait for)."""
     await bystander.send("/help")
     await bystander.expect_message("What I can do")
-
-
-async def sweep_at(app: BotApp, clock: FakeClock, when: datetime) -> None:
-    clock.set(when)
-    await deps_of(app).reminders.sweep()
-    await deps_of(app).reminders.sender.join()
-
-
-async def set_time(user: ChatUser, typed: str, expected: str) -> None:
-    """`/reminder <typed>` and "Every day": the confirmation says `expected`."""
-    await user.send(f"/reminder {typed}")
-    days = await user.expect_message("Every day, or only on weekdays?")
-    await user.press("Every day", days)
-    await user.expect_edit(expected)
-
-
-async def set_berlin_0730(user: ChatUser) -> None:
-    await user.send("/timezone Berlin")
-    await user.expect_message("Europe/Berlin")
-    await set_time(user, "7:30", "Next: tomorrow 07:30")
 
 
 def reminder_attempts(emulator: BotApiEmulator, user: ChatUser) -> int:

@@ -14,12 +14,11 @@ from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.emulator.server import BOT_USER
 from bot.runtime.deps import BotApp, deps_of
 from tests.conftest import BotStarter, clear_safety
+from tests.e2e.reminder_steps import MONDAY_0800_BERLIN, set_time
 
 GROUP = -1001234567890
 LINK = f"t.me/{BOT_USER['username']}?start="
 NOT_YOURS = "This button isn't yours"
-# Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin.
-MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -63,14 +62,6 @@ async def rows_naming(app: BotApp, chat_id: int) -> int:
 
 def group_sends(emulator: BotApiEmulator) -> list[StoredMessage]:
     return [e.message for e in emulator.chat_events(GROUP, "send") if e.message is not None]
-
-
-async def set_time(user: ChatUser, typed: str, expected: str) -> None:
-    """`/reminder <typed>` and "Every day": the confirmation says `expected`."""
-    await user.send(f"/reminder {typed}")
-    days = await user.expect_message("Every day, or only on weekdays?")
-    await user.press("Every day", days)
-    await user.expect_edit(expected)
 
 
 async def test_a_command_in_a_group_gets_a_private_link_and_never_moves_the_reminder(

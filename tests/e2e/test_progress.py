@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -19,14 +19,7 @@ from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
 from bot.media.charts import HEIGHT, WIDTH
 from bot.runtime.deps import BotApp, Deps, deps_of
 from tests.conftest import BotStarter, begin_routine, clear_safety, skip_to
-
-# Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin (summer time, UTC+2).
-MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
-
-
-def berlin(day: int, hour: int, minute: int = 0, month: int = 6) -> datetime:
-    """An instant given in Berlin summer time (UTC+2)."""
-    return datetime(2024, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=2)
+from tests.e2e.reminder_steps import MONDAY_0800_BERLIN, berlin
 
 
 def deps(app: BotApp) -> Deps:

@@ -9,7 +9,6 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,16 @@ from bot.emulator.server import ApiError
 from bot.runtime.deps import BotApp, deps_of
 from bot.runtime.sending import PacedSender
 from bot.services.reminders import ReminderService
-from db import reminders as reminders_db
-from db.reminders import Reminder
 from tests.conftest import BotStarter
-
-MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
-REMINDER_TEXT = "time for your back routine"
-
-
-def berlin(day: int, hour: int, minute: int = 0) -> datetime:
-    """A June 2024 instant given in Berlin summer time (UTC+2)."""
-    return datetime(2024, 6, day, hour, minute, tzinfo=UTC) - timedelta(hours=2)
+from tests.e2e.reminder_steps import (
+    MONDAY_0800_BERLIN,
+    REMINDER_TEXT,
+    berlin,
+    set_berlin_0730,
+    set_time,
+    stored,
+    sweep_at,
+)
 
 
 @pytest.fixture
@@ -94,34 +92,8 @@ async def logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 1
         await asyncio.sleep(0.01)
 
 
-async def sweep_at(app: BotApp, clock: FakeClock, when: datetime) -> None:
-    clock.set(when)
-    await service(app).sweep()
-    await service(app).sender.join()
-
-
-async def stored(app: BotApp, user: ChatUser) -> Reminder:
-    _, reminder = await reminders_db.get(deps_of(app).db, user.user_id)
-    assert reminder is not None
-    return reminder
-
-
 def reminders_received(user: ChatUser) -> int:
     return sum(REMINDER_TEXT in text.lower() for text in user.sent_texts())
-
-
-async def set_time(user: ChatUser, typed: str, expected: str) -> None:
-    """`/reminder <typed>` and "Every day": the confirmation says `expected`."""
-    await user.send(f"/reminder {typed}")
-    days = await user.expect_message("Every day, or only on weekdays?")
-    await user.press("Every day", days)
-    await user.expect_edit(expected)
-
-
-async def set_berlin_0730(user: ChatUser) -> None:
-    await user.send("/timezone Berlin")
-    await user.expect_message("Europe/Berlin")
-    await set_time(user, "7:30", "Next: tomorrow 07:30")
 
 
 async def sent_but_mark_never_saved(

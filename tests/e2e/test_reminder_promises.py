@@ -17,18 +17,20 @@ from bot.places import gazetteer
 from bot.runtime.deps import BotApp
 from db import reminders as reminders_db
 from tests.conftest import BotStarter, cleared_routine, skip_to
-from tests.e2e.test_reminders import (  # the fixtures and helpers of the reminder tests
+from tests.e2e.reminder_steps import (
     REMINDER_TEXT,
-    app,
     berlin,
-    clock,
-    deps,
-    receive_tuesday_reminder,
-    reminders_received,
     set_berlin_0730,
     set_time,
     stored,
     sweep_at,
+)
+from tests.e2e.test_reminders import (  # the fixtures and helpers of the reminder tests
+    app,
+    clock,
+    deps,
+    receive_tuesday_reminder,
+    reminders_received,
 )
 from tests.pg import both_engines
 

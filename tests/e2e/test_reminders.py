@@ -7,26 +7,30 @@ Time never passes by sleeping: the clock is set to the due instant and the sweep
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.app import stop_application
 from bot.core.clock import FakeClock
-from bot.emulator import BotApiEmulator, ChatUser, StoredMessage
+from bot.emulator import BotApiEmulator, ChatUser
 from bot.emulator.server import ApiError
 from bot.handlers.reminders import STALE_BUTTON
 from bot.runtime.deps import BotApp, Deps, deps_of
 from bot.runtime.sending import PacedSender
-from bot.services.reminders import ReminderService, SweepReport
+from bot.services.reminders import ReminderService
 from db import reminders as reminders_db
-from db.reminders import Reminder
 from tests.conftest import BotStarter, clear_safety, cleared_routine, skip_to
+from tests.e2e.reminder_steps import (
+    MONDAY_0800_BERLIN,
+    REMINDER_TEXT,
+    berlin,
+    set_berlin_0730,
+    set_time,
+    stored,
+    sweep_at,
+)
 from tests.pg import both_engines
-
-# Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin.
-MONDAY_0800_BERLIN = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
-REMINDER_TEXT = "time for your back routine"
 
 
 @pytest.fixture
@@ -52,45 +56,11 @@ def service(app: BotApp) -> ReminderService[PacedSender]:
     return value
 
 
-async def sweep_at(app: BotApp, clock: FakeClock, when: datetime) -> SweepReport:
-    """Move the clock, run the sweep as its job would, and wait until sends are done."""
-    clock.set(when)
-    report = await service(app).sweep()
-    await service(app).sender.join()
-    return report
-
-
-async def stored(app: BotApp, user: ChatUser) -> Reminder:
-    _, reminder = await reminders_db.get(deps(app).db, user.user_id)
-    assert reminder is not None
-    return reminder
-
-
 def reminders_received(user: ChatUser) -> int:
     return sum(
         REMINDER_TEXT in text.lower() or "your reminder again" in text.lower()
         for text in user.sent_texts()
     )
-
-
-async def set_berlin_0730(user: ChatUser) -> None:
-    """The quickest way to a reminder: zone by command, time by command."""
-    await user.send("/timezone Berlin")
-    await user.expect_message("Europe/Berlin")
-    await set_time(user, "7:30", "Next: tomorrow 07:30")
-
-
-async def set_time(user: ChatUser, typed: str, expected: str = "Done") -> StoredMessage:
-    """`/reminder <typed>` and "Every day": the confirmation (containing `expected`)."""
-    await user.send(f"/reminder {typed}")
-    days = await user.expect_message("Every day, or only on weekdays?")
-    await user.press("Every day", days)
-    return await user.expect_edit(expected)
-
-
-def berlin(day: int, hour: int, minute: int = 0) -> datetime:
-    """A June 2024 instant given in Berlin summer time (UTC+2)."""
-    return datetime(2024, 6, day, hour, minute, tzinfo=UTC) - timedelta(hours=2)
 
 
 # -- setting it -------------------------------------------------------------------------------

@@ -15,15 +15,14 @@ from bot.core.clock import FakeClock
 from bot.emulator import BotApiEmulator, ChatUser
 from bot.runtime.deps import BotApp
 from tests.conftest import BotStarter
-from tests.e2e.test_reminders import (
+from tests.e2e.reminder_steps import (
     MONDAY_0800_BERLIN,
     REMINDER_TEXT,
     berlin,
-    reminders_received,
-    service,
     set_berlin_0730,
     stored,
 )
+from tests.e2e.test_reminders import reminders_received, service
 
 
 @pytest.fixture
